@@ -1,0 +1,400 @@
+//! What a layer is (its [`Architecture`], fixed by its weights) and how it routes (its
+//! [`Routing`], which the page changes on every click without reloading weights).
+//!
+//! The routers' semantics are defined in DESIGN.md ("Routers"); this file only names them
+//! and rejects combinations that have no meaning.
+
+use super::error::{MoeError, Result};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The expert feed-forward network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExpertKind {
+    /// Switch Transformer: `wo relu(wi x)`.
+    Relu,
+    /// Mixtral: `w2 (silu(w1 x) * (w3 x))`.
+    Swiglu,
+    /// `w2 gelu(w1 x)` with the tanh approximation of GELU.
+    Gelu,
+}
+
+impl ExpertKind {
+    pub const ALL: [ExpertKind; 3] = [ExpertKind::Relu, ExpertKind::Swiglu, ExpertKind::Gelu];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ExpertKind::Relu => "relu",
+            ExpertKind::Swiglu => "swiglu",
+            ExpertKind::Gelu => "gelu",
+        }
+    }
+
+    /// Weight matrices of size d_model x d_ff per expert.
+    pub fn matrices(self) -> usize {
+        match self {
+            ExpertKind::Swiglu => 3,
+            ExpertKind::Relu | ExpertKind::Gelu => 2,
+        }
+    }
+
+    /// The code the WGSL kernels use for this kind (`EXPERT_KIND` override constant).
+    pub fn code(self) -> u32 {
+        match self {
+            ExpertKind::Relu => 0,
+            ExpertKind::Swiglu => 1,
+            ExpertKind::Gelu => 2,
+        }
+    }
+}
+
+/// How tokens are assigned to experts. Names are shared by the engine, CLI, page and URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RouterKind {
+    /// Top-k of p, gates renormalised over the k. Dropless.
+    Mixtral,
+    /// Top-1 of p, capacity per sequence in token order, gate = p_max.
+    Switch,
+    /// GShard: top-k, renormalised before capacity; first choices seated before second ones.
+    TokenChoice,
+    /// Zhou et al. 2022: each expert takes its top-C tokens; gate = p.
+    ExpertChoice,
+    /// Every expert on every token, gates = p.
+    Dense,
+}
+
+impl RouterKind {
+    pub const ALL: [RouterKind; 5] = [
+        RouterKind::Mixtral,
+        RouterKind::Switch,
+        RouterKind::TokenChoice,
+        RouterKind::ExpertChoice,
+        RouterKind::Dense,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RouterKind::Mixtral => "mixtral",
+            RouterKind::Switch => "switch",
+            RouterKind::TokenChoice => "token-choice",
+            RouterKind::ExpertChoice => "expert-choice",
+            RouterKind::Dense => "dense",
+        }
+    }
+
+    /// The code the WGSL kernels use for this router (`Params.router`).
+    pub fn code(self) -> u32 {
+        match self {
+            RouterKind::Mixtral => 0,
+            RouterKind::Switch => 1,
+            RouterKind::TokenChoice => 2,
+            RouterKind::ExpertChoice => 3,
+            RouterKind::Dense => 4,
+        }
+    }
+
+    /// Whether the router's gates are the chosen p renormalised to sum to one.
+    pub fn renormalises(self) -> bool {
+        matches!(self, RouterKind::Mixtral | RouterKind::TokenChoice)
+    }
+
+    /// Whether a capacity limits how many tokens each expert seats.
+    fn takes_capacity(self) -> bool {
+        matches!(self, RouterKind::Switch | RouterKind::TokenChoice | RouterKind::ExpertChoice)
+    }
+}
+
+impl fmt::Display for RouterKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for RouterKind {
+    type Err = MoeError;
+    fn from_str(s: &str) -> Result<Self> {
+        RouterKind::ALL.into_iter().find(|r| r.name() == s).ok_or_else(|| {
+            MoeError::Config(format!(
+                "unknown router `{s}`; expected one of: mixtral, switch, token-choice, expert-choice, dense"
+            ))
+        })
+    }
+}
+
+impl FromStr for ExpertKind {
+    type Err = MoeError;
+    fn from_str(s: &str) -> Result<Self> {
+        ExpertKind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
+            MoeError::Config(format!("unknown expert kind `{s}`; expected relu, swiglu or gelu"))
+        })
+    }
+}
+
+/// Appointment slots per doctor.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capacity {
+    /// No limit: nobody is turned away.
+    Dropless,
+    /// At most this many tokens per expert.
+    Absolute(u32),
+    /// ceil(factor * T * k / E) tokens per expert.
+    Factor(f32),
+}
+
+/// Noisy routing with a fixed scale (Shazeer et al. 2017, simplified). See `noise.rs`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Noise {
+    pub scale: f32,
+    pub seed: u32,
+}
+
+/// The shape of a layer: fixed by its weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Architecture {
+    pub d_model: usize,
+    pub d_ff: usize,
+    /// Routed experts (E).
+    pub num_experts: usize,
+    pub expert_kind: ExpertKind,
+    /// Whether the router's linear map has a bias (Switch's `router.classifier.bias`).
+    pub router_bias: bool,
+    /// Experts every token visits with weight 1 (DeepSeekMoE), after the routed ones.
+    pub shared_experts: usize,
+}
+
+/// The largest dimensions accepted anywhere; beyond these the arithmetic on sizes could
+/// overflow a u32 index in the kernels long before any adapter limit is reached.
+const MAX_DIM: usize = 1 << 16;
+/// More experts than this would make the per-token selection loops in WGSL impractical.
+pub const MAX_EXPERTS: usize = 256;
+
+impl Architecture {
+    pub fn validate(&self) -> Result<()> {
+        if self.num_experts == 0 {
+            return Err(MoeError::Config("the layer needs at least one expert (E = 0)".into()));
+        }
+        if self.num_experts > MAX_EXPERTS {
+            return Err(MoeError::Config(format!(
+                "{} experts is more than the {MAX_EXPERTS} this engine supports",
+                self.num_experts
+            )));
+        }
+        if self.shared_experts > MAX_EXPERTS {
+            return Err(MoeError::Config(format!(
+                "{} shared experts is more than the {MAX_EXPERTS} this engine supports",
+                self.shared_experts
+            )));
+        }
+        for (name, value) in [("d_model", self.d_model), ("d_ff", self.d_ff)] {
+            if value == 0 {
+                return Err(MoeError::Config(format!("{name} must be at least 1")));
+            }
+            if value > MAX_DIM {
+                return Err(MoeError::Config(format!("{name} = {value} is larger than {MAX_DIM}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Routed plus shared experts: the experts the weights hold.
+    pub fn total_experts(&self) -> usize {
+        self.num_experts + self.shared_experts
+    }
+
+    /// Parameters of one expert (no biases: neither reference block has expert biases).
+    pub fn params_per_expert(&self) -> u64 {
+        (self.expert_kind.matrices() * self.d_model * self.d_ff) as u64
+    }
+
+    /// Parameters of the router's linear map.
+    pub fn router_params(&self) -> u64 {
+        (self.d_model * self.num_experts + if self.router_bias { self.num_experts } else { 0 }) as u64
+    }
+}
+
+/// How a layer routes: may change between calls without touching the weights.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Routing {
+    pub router: RouterKind,
+    /// k: experts per token (for expert-choice, the mean number of experts per token).
+    pub top_k: usize,
+    pub capacity: Capacity,
+    pub noise: Option<Noise>,
+}
+
+impl Routing {
+    /// Rejects combinations without a meaning, with messages that say what to change.
+    pub fn validate(&self, arch: &Architecture) -> Result<()> {
+        let e = arch.num_experts;
+        let k = self.top_k;
+        if k == 0 {
+            return Err(MoeError::Config("k (top-k) must be at least 1".into()));
+        }
+        if k > e {
+            return Err(MoeError::Config(format!(
+                "k = {k} is larger than the number of experts E = {e}"
+            )));
+        }
+        match self.router {
+            RouterKind::Switch if k != 1 => {
+                return Err(MoeError::Config(format!(
+                    "the switch router sends each token to exactly one expert; k must be 1, not {k}"
+                )));
+            }
+            RouterKind::Dense if k != e => {
+                return Err(MoeError::Config(format!(
+                    "the dense router uses every expert; k must equal E = {e}, not {k}"
+                )));
+            }
+            _ => {}
+        }
+        match self.capacity {
+            Capacity::Dropless if self.router == RouterKind::ExpertChoice => {
+                return Err(MoeError::Config(
+                    "expert-choice routing needs a capacity or a capacity factor: each expert picks that many tokens"
+                        .into(),
+                ));
+            }
+            Capacity::Absolute(_) | Capacity::Factor(_) if !self.router.takes_capacity() => {
+                return Err(MoeError::Config(format!(
+                    "the {} router is dropless and takes no capacity; use token-choice, switch or expert-choice for capacity",
+                    self.router
+                )));
+            }
+            Capacity::Absolute(0) => {
+                return Err(MoeError::Config("capacity 0 would drop every token; it must be at least 1".into()));
+            }
+            Capacity::Factor(f) if !(f.is_finite() && f > 0.0) => {
+                return Err(MoeError::Config(format!(
+                    "the capacity factor must be a positive number, not {f}"
+                )));
+            }
+            _ => {}
+        }
+        if let Some(noise) = self.noise {
+            if !(noise.scale.is_finite() && noise.scale >= 0.0) {
+                return Err(MoeError::Config(format!(
+                    "the noise scale must be a finite number >= 0, not {}",
+                    noise.scale
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Slots per token in `expert_index` / `routing_weights`: k for top-k routers, E for
+    /// expert-choice (a token may be taken by any number of experts) and dense.
+    pub fn slots(&self, arch: &Architecture) -> usize {
+        match self.router {
+            RouterKind::ExpertChoice | RouterKind::Dense => arch.num_experts,
+            _ => self.top_k,
+        }
+    }
+
+    /// Tokens an expert may seat for a sequence of `tokens` tokens; `None` is unlimited.
+    ///
+    /// For token-choice routers this caps how many assignments an expert seats; for
+    /// expert-choice it is C, how many tokens each expert picks.
+    pub fn expert_capacity(&self, arch: &Architecture, tokens: usize) -> Option<usize> {
+        let from_factor = |factor: f32| {
+            let exact = factor as f64 * (tokens * self.top_k) as f64 / arch.num_experts as f64;
+            // The factor arrives as f32 (1.1 is 1.10000002...); without this tolerance
+            // ceil(1.1 * 10 / 11) would give 2 instead of the intended 1.
+            (exact - 1e-6 * exact.max(1.0)).ceil().max(0.0) as usize
+        };
+        let capacity = match self.capacity {
+            Capacity::Dropless => return None,
+            Capacity::Absolute(n) => n as usize,
+            Capacity::Factor(f) => from_factor(f),
+        };
+        Some(match self.router {
+            RouterKind::ExpertChoice => capacity.min(tokens),
+            _ => capacity,
+        })
+    }
+
+    /// Mean experts per token the configuration asks for (k, or E for dense).
+    pub fn nominal_experts_per_token(&self, arch: &Architecture) -> usize {
+        match self.router {
+            RouterKind::Dense => arch.num_experts,
+            _ => self.top_k,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arch(e: usize) -> Architecture {
+        Architecture {
+            d_model: 8,
+            d_ff: 16,
+            num_experts: e,
+            expert_kind: ExpertKind::Swiglu,
+            router_bias: false,
+            shared_experts: 0,
+        }
+    }
+
+    fn routing(router: RouterKind, k: usize, capacity: Capacity) -> Routing {
+        Routing { router, top_k: k, capacity, noise: None }
+    }
+
+    #[test]
+    fn capacity_factor_rounds_up_without_float_noise() {
+        let r = routing(RouterKind::TokenChoice, 1, Capacity::Factor(1.1));
+        assert_eq!(r.expert_capacity(&arch(11), 10), Some(1));
+        let r = routing(RouterKind::TokenChoice, 2, Capacity::Factor(1.25));
+        // 1.25 * 24 * 2 / 8 = 7.5 -> 8
+        assert_eq!(r.expert_capacity(&arch(8), 24), Some(8));
+        assert_eq!(r.expert_capacity(&arch(8), 0), Some(0));
+    }
+
+    #[test]
+    fn expert_choice_capacity_never_exceeds_tokens() {
+        let r = routing(RouterKind::ExpertChoice, 2, Capacity::Factor(4.0));
+        assert_eq!(r.expert_capacity(&arch(4), 10), Some(10));
+        let r = routing(RouterKind::ExpertChoice, 1, Capacity::Absolute(3));
+        assert_eq!(r.expert_capacity(&arch(4), 10), Some(3));
+    }
+
+    #[test]
+    fn invalid_combinations_are_rejected_with_reasons() {
+        let a = arch(4);
+        let cases = [
+            (routing(RouterKind::Mixtral, 5, Capacity::Dropless), "larger than the number of experts"),
+            (routing(RouterKind::Mixtral, 0, Capacity::Dropless), "at least 1"),
+            (routing(RouterKind::Switch, 2, Capacity::Dropless), "k must be 1"),
+            (routing(RouterKind::Dense, 2, Capacity::Dropless), "must equal E"),
+            (routing(RouterKind::Mixtral, 2, Capacity::Factor(1.0)), "dropless"),
+            (routing(RouterKind::ExpertChoice, 2, Capacity::Dropless), "needs a capacity"),
+            (routing(RouterKind::TokenChoice, 2, Capacity::Absolute(0)), "capacity 0"),
+            (routing(RouterKind::TokenChoice, 2, Capacity::Factor(0.0)), "positive"),
+            (routing(RouterKind::TokenChoice, 2, Capacity::Factor(f32::NAN)), "positive"),
+            (routing(RouterKind::TokenChoice, 2, Capacity::Factor(-1.0)), "positive"),
+        ];
+        for (r, needle) in cases {
+            let err = r.validate(&a).expect_err(&format!("{r:?} should be rejected"));
+            assert!(err.to_string().contains(needle), "{err} should mention {needle:?}");
+        }
+        let noisy = Routing { noise: Some(Noise { scale: f32::INFINITY, seed: 1 }), ..routing(RouterKind::Mixtral, 2, Capacity::Dropless) };
+        assert!(noisy.validate(&a).is_err());
+        assert!(arch(0).validate().unwrap_err().to_string().contains("E = 0"));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for r in RouterKind::ALL {
+            assert_eq!(r.name().parse::<RouterKind>().unwrap(), r);
+        }
+        for k in ExpertKind::ALL {
+            assert_eq!(k.name().parse::<ExpertKind>().unwrap(), k);
+        }
+        assert!("topk".parse::<RouterKind>().unwrap_err().to_string().contains("expected one of"));
+    }
+}

@@ -1,0 +1,27 @@
+//! The MoE layer: configuration, weights, the CPU reference and the trace.
+
+pub mod config;
+pub mod error;
+pub mod noise;
+pub mod reference;
+pub mod tensors;
+pub mod trace;
+pub mod weights;
+
+pub use config::{Architecture, Capacity, ExpertKind, Noise, RouterKind, Routing};
+pub use error::{MoeError, Result};
+pub use trace::{BackendInfo, Trace};
+pub use weights::{LayerWeights, Style};
+
+/// Runs the layer on the CPU reference and returns its trace. `reason` says why the CPU
+/// path ran (chosen by the caller, or no WebGPU adapter), for the trace's backend info.
+pub fn forward_cpu(weights: &LayerWeights, routing: &Routing, x: &[f32], tokens: usize, reason: &str) -> Result<Trace> {
+    let start = crate::clock::now_ms();
+    let run = reference::forward(weights, routing, x, tokens)?;
+    let timings = trace::Timings {
+        wall_ms: crate::clock::now_ms() - start,
+        gpu_stages: None,
+        gpu_stages_missing: Some("the CPU path has no GPU stages".into()),
+    };
+    Trace::assemble(&weights.arch, routing, tokens, run.into(), BackendInfo::cpu(reason), timings)
+}
