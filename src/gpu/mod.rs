@@ -1,1 +1,10 @@
-//! GPU path (in progress).
+//! The GPU path: the stages of `moe::reference` as WGSL kernels run through wgpu.
+
+pub mod kernels;
+pub mod context;
+pub mod error;
+pub mod layer;
+
+pub use context::GpuContext;
+pub use error::GpuError;
+pub use layer::GpuLayer;

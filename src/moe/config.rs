@@ -275,14 +275,13 @@ impl Routing {
             }
             _ => {}
         }
-        if let Some(noise) = self.noise {
-            if !(noise.scale.is_finite() && noise.scale >= 0.0) {
+        if let Some(noise) = self.noise
+            && !(noise.scale.is_finite() && noise.scale >= 0.0) {
                 return Err(MoeError::Config(format!(
                     "the noise scale must be a finite number >= 0, not {}",
                     noise.scale
                 )));
             }
-        }
         Ok(())
     }
 

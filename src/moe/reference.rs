@@ -384,7 +384,9 @@ pub fn activate(kind: ExpertKind, a: f32, linear: f32) -> f32 {
         ExpertKind::Swiglu => a / (1.0 + (-a).exp()) * linear,
         ExpertKind::Gelu => {
             const SQRT_2_OVER_PI: f32 = 0.797_884_6;
-            0.5 * a * (1.0 + (SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)).tanh())
+            // tanh is exactly 1.0 in f32 beyond |u| ~ 9; the clamp mirrors the kernel's.
+            let u = (SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)).clamp(-10.0, 10.0);
+            0.5 * a * (1.0 + u.tanh())
         }
     }
 }

@@ -182,7 +182,7 @@ impl LayerWeights {
                 Some(shape) => {
                     return Err(MoeError::Shape { name: format!("{prefix}{first}"), expected: vec![0, d_model], found: shape });
                 }
-                None => return Err(file.read_f32(first).err().expect("the tensor is absent")),
+                None => return Err(file.read_f32(first).expect_err("the tensor is absent")),
             }
         };
         let shared_experts = (0..)

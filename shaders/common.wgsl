@@ -1,0 +1,62 @@
+// Shared by every kernel: prepended to each file before it is compiled or validated.
+
+// Keep in sync with `Params` in src/gpu/kernels.rs (same fields, same order).
+struct Params {
+    tokens: u32,
+    // Widths in vec4s: d_model and d_ff are zero-padded to multiples of 4 on the GPU.
+    d4: u32,
+    ff4: u32,
+    // Routed experts E, and routed plus shared.
+    experts: u32,
+    total_experts: u32,
+    // Router slots per token S, and S plus one per shared expert.
+    slots: u32,
+    total_slots: u32,
+    top_k: u32,
+    // RouterKind::code(): 0 mixtral, 1 switch, 2 token-choice, 3 expert-choice, 4 dense.
+    router: u32,
+    // Seats per routed expert in the dispatch (UNLIMITED when dropless).
+    seat_limit: u32,
+    // Tokens each expert picks under expert-choice (C).
+    choose: u32,
+    noise_on: u32,
+    noise_seed: u32,
+    noise_scale: f32,
+    has_bias: u32,
+    // Upper bound on padded rows for this forward (Dims::max_rows).
+    max_rows: u32,
+}
+
+// Keep in sync with src/moe/reference.rs.
+const ROW_BLOCK: u32 = 4u;
+const NO_BLOCK: u32 = 0xffffffffu;
+const UNLIMITED: u32 = 0xffffffffu;
+const ROUTER_SWITCH: u32 = 1u;
+const ROUTER_TOKEN_CHOICE: u32 = 2u;
+const ROUTER_EXPERT_CHOICE: u32 = 3u;
+const ROUTER_DENSE: u32 = 4u;
+const ROUTER_MIXTRAL: u32 = 0u;
+
+// Every 1-D kernel uses 64 threads per workgroup; the host folds grids wider than 65535
+// workgroups into y, so the flat index is x + y * (workgroups in x) * 64.
+const WORKGROUP: u32 = 64u;
+
+fn flat_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
+    return gid.x + gid.y * groups.x * WORKGROUP;
+}
+
+// Keep in sync with src/moe/noise.rs: the CPU and GPU draw identical noise.
+fn pcg_hash(input: u32) -> u32 {
+    let state = input * 747796405u + 2891336453u;
+    let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+    return (word >> 22u) ^ word;
+}
+
+fn noise_normal(seed: u32, token: u32, expert: u32) -> f32 {
+    var sum = 0u;
+    for (var draw = 0u; draw < 12u; draw++) {
+        sum += pcg_hash(pcg_hash(pcg_hash(pcg_hash(seed) ^ token) ^ expert) ^ draw) >> 12u;
+    }
+    // 12 draws of 20 bits sum below 2^24, so this conversion to f32 is exact.
+    return f32(i32(sum) - 6 * (1 << 20u)) * (1.0 / f32(1u << 20u));
+}

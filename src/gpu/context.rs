@@ -1,0 +1,202 @@
+//! Getting a device, separate from computing with it: adapter, limits, timestamp support,
+//! the pipeline cache, and the one portable readback.
+
+use super::error::{GpuError, Result};
+use super::kernels::{Kernel, Slot};
+use crate::moe::trace::AdapterSummary;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+/// A compute pipeline and the layout its bind groups are made against.
+pub struct Pipeline {
+    pub pipeline: wgpu::ComputePipeline,
+    pub layout: wgpu::BindGroupLayout,
+}
+
+/// One device and what the engine knows about it. Layers share it; pipelines are cached
+/// here, per kernel and per override constant, so nothing is compiled twice.
+pub struct GpuContext {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub adapter: AdapterSummary,
+    pub limits: wgpu::Limits,
+    /// Nanoseconds per timestamp tick, where the adapter has timestamp queries.
+    pub timestamp_period: Option<f32>,
+    /// Why per-stage GPU timings are unavailable, where they are.
+    pub timestamps_missing: Option<String>,
+    pipelines: Mutex<HashMap<(&'static str, u32), Rc<Pipeline>>>,
+    /// Set by wgpu's callbacks: the device was lost, or an error escaped every scope.
+    fault: Arc<Mutex<Option<GpuError>>>,
+}
+
+impl GpuContext {
+    /// Finds an adapter and opens a device with the adapter's own limits (so the largest
+    /// layer it can hold is allowed) and timestamp queries where available.
+    pub async fn new() -> Result<Self> {
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let adapter = instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| GpuError::NoAdapter(e.to_string()))?;
+        let info = adapter.get_info();
+        let wants = wgpu::Features::TIMESTAMP_QUERY;
+        let features = adapter.features() & wants;
+        let limits = adapter.limits();
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("moe-clinic"),
+                required_features: features,
+                required_limits: limits.clone(),
+                memory_hints: wgpu::MemoryHints::Performance,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| GpuError::RequestDevice(e.to_string()))?;
+
+        let fault = Arc::new(Mutex::new(None));
+        let on_lost = Arc::clone(&fault);
+        device.set_device_lost_callback(move |reason, message| {
+            // Dropping the device on purpose also reports a loss; that is no fault.
+            if reason != wgpu::DeviceLostReason::Destroyed {
+                *on_lost.lock().unwrap() = Some(GpuError::DeviceLost(format!("{reason:?}: {message}")));
+            }
+        });
+        let on_error = Arc::clone(&fault);
+        device.on_uncaptured_error(Arc::new(move |error: wgpu::Error| {
+            on_error.lock().unwrap().get_or_insert(GpuError::Validation(error.to_string()));
+        }));
+
+        let timestamps = features.contains(wgpu::Features::TIMESTAMP_QUERY);
+        Ok(GpuContext {
+            adapter: AdapterSummary {
+                name: info.name,
+                vendor: vendor_name(info.vendor, &info.driver),
+                architecture: architecture_of(&info.driver_info, &info.driver),
+                backend: info.backend.to_str().to_string(),
+                device_type: format!("{:?}", info.device_type),
+            },
+            timestamp_period: timestamps.then(|| queue.get_timestamp_period()),
+            timestamps_missing: (!timestamps).then(|| "the adapter has no timestamp-query feature".to_string()),
+            device,
+            queue,
+            limits,
+            pipelines: Mutex::new(HashMap::new()),
+            fault,
+        })
+    }
+
+    /// The fault wgpu reported since the last call, if any (device lost, stray error).
+    pub fn take_fault(&self) -> Option<GpuError> {
+        self.fault.lock().unwrap().take()
+    }
+
+    /// Whether the device is gone for good (the caller should make a new context).
+    pub fn is_lost(&self) -> bool {
+        matches!(*self.fault.lock().unwrap(), Some(GpuError::DeviceLost(_)))
+    }
+
+    /// The pipeline of `kernel` with the override constant `EXPERT_KIND = variant` where the
+    /// kernel has one; compiled on first use, then cached.
+    pub fn pipeline(&self, kernel: &Kernel, variant: Option<u32>) -> Rc<Pipeline> {
+        let key = (kernel.name, variant.unwrap_or(u32::MAX));
+        let mut cache = self.pipelines.lock().unwrap();
+        Rc::clone(cache.entry(key).or_insert_with(|| Rc::new(self.build_pipeline(kernel, variant))))
+    }
+
+    fn build_pipeline(&self, kernel: &Kernel, variant: Option<u32>) -> Pipeline {
+        let source = kernel.source();
+        let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(kernel.name),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
+        });
+        let entries: Vec<wgpu::BindGroupLayoutEntry> = kernel
+            .bindings
+            .iter()
+            .enumerate()
+            .map(|(binding, slot)| wgpu::BindGroupLayoutEntry {
+                binding: binding as u32,
+                visibility: wgpu::ShaderStages::COMPUTE,
+                ty: wgpu::BindingType::Buffer {
+                    ty: match slot {
+                        Slot::Uniform => wgpu::BufferBindingType::Uniform,
+                        Slot::Read => wgpu::BufferBindingType::Storage { read_only: true },
+                        Slot::ReadWrite => wgpu::BufferBindingType::Storage { read_only: false },
+                    },
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+                count: None,
+            })
+            .collect();
+        let layout = self.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some(kernel.name),
+            entries: &entries,
+        });
+        let pipeline_layout = self.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some(kernel.name),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let constants: Vec<(&str, f64)> = variant.map(|v| ("EXPERT_KIND", v as f64)).into_iter().collect();
+        let pipeline = self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(kernel.name),
+            layout: Some(&pipeline_layout),
+            module: &module,
+            entry_point: Some(kernel.name),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &constants,
+                // Every kernel writes its workgroup memory before reading it.
+                zero_initialize_workgroup_memory: false,
+            },
+            cache: None,
+        });
+        Pipeline { pipeline, layout }
+    }
+
+    /// Copies `size` bytes of a MAP_READ buffer back to the host: `map_async` and a
+    /// one-shot channel, polling only natively (the browser drives the callback itself).
+    pub async fn read_buffer(&self, buffer: &wgpu::Buffer, size: u64) -> Result<Vec<u8>> {
+        let (sender, receiver) = futures_channel::oneshot::channel();
+        buffer.map_async(wgpu::MapMode::Read, 0..size, move |result| {
+            let _ = sender.send(result);
+        });
+        #[cfg(not(target_arch = "wasm32"))]
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| GpuError::Readback(e.to_string()))?;
+        receiver
+            .await
+            .map_err(|_| GpuError::Readback("the map callback was dropped".into()))?
+            .map_err(|e| GpuError::Readback(e.to_string()))?;
+        let bytes = buffer
+            .get_mapped_range(0..size)
+            .map_err(|e| GpuError::Readback(e.to_string()))?
+            .to_vec();
+        buffer.unmap();
+        Ok(bytes)
+    }
+}
+
+/// A readable vendor: PCI ids natively, the browser's own string on the web.
+fn vendor_name(vendor: u32, driver: &str) -> String {
+    match vendor {
+        0x1002 => "amd".into(),
+        0x10de => "nvidia".into(),
+        0x8086 => "intel".into(),
+        0x10005 => "mesa".into(),
+        0x13b5 => "arm".into(),
+        0x5143 => "qualcomm".into(),
+        0x106b => "apple".into(),
+        0 if !driver.is_empty() => driver.to_string(),
+        other => format!("0x{other:04x}"),
+    }
+}
+
+/// The browser reports `GPUAdapterInfo.architecture` through wgpu's driver info.
+fn architecture_of(driver_info: &str, driver: &str) -> String {
+    if !driver_info.is_empty() { driver_info.to_string() } else { driver.to_string() }
+}

@@ -1,0 +1,29 @@
+//! The GPU layer's one error type.
+
+use crate::moe::MoeError;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GpuError {
+    /// No WebGPU/Vulkan adapter: the caller may fall back to the CPU path.
+    #[error("no GPU adapter available: {0}")]
+    NoAdapter(String),
+    #[error("the GPU adapter refused a device: {0}")]
+    RequestDevice(String),
+    /// A buffer or dispatch the layer needs is larger than this adapter allows.
+    #[error("{what} needs {needed} but this adapter's {limit} is {allowed}")]
+    Limit { what: String, needed: String, limit: &'static str, allowed: String },
+    /// wgpu rejected a command; a bug in the engine, reported rather than panicking.
+    #[error("GPU validation error: {0}")]
+    Validation(String),
+    #[error("the GPU ran out of memory: {0}")]
+    OutOfMemory(String),
+    #[error("the GPU device was lost: {0}")]
+    DeviceLost(String),
+    #[error("reading results back from the GPU failed: {0}")]
+    Readback(String),
+    /// Bad configuration, weights or input: the same errors as the CPU path.
+    #[error(transparent)]
+    Moe(#[from] MoeError),
+}
+
+pub type Result<T> = std::result::Result<T, GpuError>;

@@ -1,0 +1,98 @@
+//! Helpers shared by the native test files.
+#![allow(dead_code, reason = "each test file uses a different subset")]
+
+use moe_clinic::gpu::GpuContext;
+use moe_clinic::moe::{RouterKind, Trace};
+use std::rc::Rc;
+
+/// Set to 1 to let GPU tests pass without an adapter. Unset, a missing adapter fails.
+pub const SKIP_GPU_VAR: &str = "MOE_CLINIC_SKIP_GPU";
+
+/// The GPU context, or `None` only when `MOE_CLINIC_SKIP_GPU=1` says to skip.
+pub fn gpu_context() -> Option<Rc<GpuContext>> {
+    match pollster::block_on(GpuContext::new()) {
+        Ok(ctx) => Some(Rc::new(ctx)),
+        Err(e) if std::env::var(SKIP_GPU_VAR).as_deref() == Ok("1") => {
+            eprintln!("skipping GPU test ({SKIP_GPU_VAR}=1): {e}");
+            None
+        }
+        Err(e) => panic!("{e}. GPU tests need an adapter (install mesa-vulkan-drivers for lavapipe), or set {SKIP_GPU_VAR}=1 to skip them"),
+    }
+}
+
+/// Asserts |actual - expected| <= atol + rtol * |expected| element-wise, naming the worst
+/// element and where it is.
+pub fn assert_close(what: &str, actual: &[f32], expected: &[f32], atol: f32, rtol: f32) {
+    assert_eq!(actual.len(), expected.len(), "{what}: lengths differ");
+    let mut worst: Option<(usize, f32)> = None;
+    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+        let excess = (a - e).abs() - (atol + rtol * e.abs());
+        if !(excess <= 0.0) && worst.is_none_or(|(_, w)| excess > w) {
+            worst = Some((i, excess));
+        }
+    }
+    if let Some((i, _)) = worst {
+        panic!(
+            "{what}: element {i} is {} but expected {} (|diff| {:e} > atol {atol:e} + rtol {rtol:e} * |expected|)",
+            actual[i],
+            expected[i],
+            (actual[i] - expected[i]).abs()
+        );
+    }
+}
+
+/// DESIGN.md's margin rule: choices must agree wherever the ranked probabilities that
+/// decide them are at least this far apart.
+pub const MARGIN: f32 = 1e-5;
+
+/// Tokens whose routing decisions in this (reference) trace are closer than MARGIN: the
+/// order of each token's top k + 1 probabilities (all E for dense and expert-choice), and,
+/// for expert-choice, the tokens ranked C-th and (C+1)-th by an expert.
+pub fn near_tie_tokens(trace: &Trace) -> Vec<usize> {
+    let e = trace.num_experts;
+    let ranked = match trace.router {
+        RouterKind::Dense | RouterKind::ExpertChoice => e,
+        _ => (trace.top_k + 1).min(e),
+    };
+    let mut tokens = Vec::new();
+    for t in 0..trace.tokens {
+        let mut p = trace.probs[t * e..(t + 1) * e].to_vec();
+        p.sort_by(|a, b| b.total_cmp(a));
+        if p[..ranked].windows(2).any(|w| w[0] - w[1] < MARGIN) {
+            tokens.push(t);
+        }
+    }
+    if trace.router == RouterKind::ExpertChoice {
+        let c = trace.capacity.unwrap_or(0);
+        for expert in 0..e {
+            let mut column: Vec<(f32, usize)> = (0..trace.tokens).map(|t| (trace.probs[t * e + expert], t)).collect();
+            column.sort_by(|a, b| b.0.total_cmp(&a.0));
+            if c > 0 && c < column.len() && column[c - 1].0 - column[c].0 < MARGIN {
+                tokens.push(column[c].1);
+            }
+        }
+    }
+    tokens.sort_unstable();
+    tokens.dedup();
+    tokens
+}
+
+/// Compares a GPU trace against the CPU reference's: floats within the stated tolerances,
+/// choices, seats, loads and drops exactly (the caller has checked the margin rule).
+pub fn assert_traces_match(label: &str, gpu: &Trace, cpu: &Trace, exact_choices: bool) {
+    assert_eq!(gpu.tokens, cpu.tokens, "{label}: tokens");
+    // Logits are dot products of length d: f32 rounding in a different summation order.
+    assert_close(&format!("{label}: logits"), &gpu.logits, &cpu.logits, 1e-5, 1e-5);
+    assert_close(&format!("{label}: probs"), &gpu.probs, &cpu.probs, 1e-6, 1e-5);
+    if !exact_choices {
+        return;
+    }
+    assert_eq!(gpu.choice_index, cpu.choice_index, "{label}: choice_index");
+    assert_eq!(gpu.expert_index, cpu.expert_index, "{label}: expert_index");
+    assert_eq!(gpu.expert_load, cpu.expert_load, "{label}: expert_load");
+    assert_eq!(gpu.expert_demand, cpu.expert_demand, "{label}: expert_demand");
+    assert_eq!(gpu.dropped_slots, cpu.dropped_slots, "{label}: dropped_slots");
+    assert_close(&format!("{label}: routing_weights"), &gpu.routing_weights, &cpu.routing_weights, 1e-6, 1e-5);
+    // Two chained matmuls of width d_model and d_ff, summed in another order on the GPU.
+    assert_close(&format!("{label}: output"), &gpu.output, &cpu.output, 1e-4, 1e-4);
+}
