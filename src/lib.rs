@@ -6,7 +6,9 @@
 //! - `web` (wasm32 only): the thin wasm-bindgen facade the page calls.
 
 mod clock;
+pub mod engine;
 pub mod gpu;
+pub mod model;
 pub mod moe;
 pub mod rng;
 #[cfg(target_arch = "wasm32")]

@@ -12,7 +12,7 @@ use moe_clinic::rng::Rng;
 
 /// A random valid configuration for case `case`.
 fn random_case(case: u64) -> (Architecture, Routing, usize) {
-    let mut rng = Rng::new(0xC11_1C + case);
+    let mut rng = Rng::new(0x00C1_111C + case);
     let num_experts = 1 + rng.below(10);
     let router = RouterKind::ALL[case as usize % RouterKind::ALL.len()];
     let top_k = match router {

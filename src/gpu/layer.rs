@@ -10,6 +10,9 @@ use crate::moe::trace::{BackendInfo, RoutingOutputs, StageTime, Timings};
 use crate::moe::{Architecture, ExpertKind, LayerWeights, RouterKind, Routing, Trace};
 use std::rc::Rc;
 
+/// A kernel and its grid of workgroups.
+type Step<'a> = (&'a Kernel, (u32, u32, u32));
+
 /// The four timed stages, one compute pass each.
 const STAGES: [&str; 4] = ["router", "dispatch", "experts", "combine"];
 /// Largest workgroup count per grid dimension guaranteed by WebGPU.
@@ -195,12 +198,12 @@ impl GpuLayer {
             let y = blocks.min(MAX_GROUPS);
             ((columns4 as u32).div_ceil(WORKGROUP), y, blocks.div_ceil(y))
         };
-        let mut router = vec![(&kernels::ROUTER_LOGITS, grid(t * e)), (&kernels::ROUTER_SOFTMAX, grid(t))];
+        let mut router = vec![(&kernels::ROUTER_LOGITS, grid(t.div_ceil(4) * e.div_ceil(4))), (&kernels::ROUTER_SOFTMAX, grid(t))];
         if routing.router == RouterKind::ExpertChoice {
             router.push((&kernels::ROUTER_EXPERT_CHOICE, grid(t * e)));
         }
         router.push((&kernels::ROUTER_SELECT, grid(t)));
-        let stages: [Vec<(&Kernel, (u32, u32, u32))>; 4] = [
+        let stages: [Vec<Step>; 4] = [
             router,
             vec![
                 (&kernels::DISPATCH_COUNT, (dims.total_experts as u32, 1, 1)),
@@ -232,9 +235,11 @@ impl GpuLayer {
             && w.tokens >= dims.tokens && w.total_slots >= dims.total_slots {
                 return Ok(());
             }
-        let old = self.work.as_ref().map_or((0, 0), |w| (w.tokens, w.total_slots));
-        let tokens = dims.tokens.max(old.0 * 2);
-        let total_slots = dims.total_slots.max(old.1);
+        // Each dimension doubles when it must grow, and stays when it need not.
+        let grow = |needed: usize, held: usize| if needed > held { needed.max(2 * held) } else { held };
+        let held = self.work.as_ref().map_or((0, 0), |w| (w.tokens, w.total_slots));
+        let tokens = grow(dims.tokens, held.0);
+        let total_slots = grow(dims.total_slots, held.1).min(dims.experts + self.arch.shared_experts);
         let sized = Dims { tokens, total_slots, ..*dims };
         let limits = Limits::of(&self.ctx);
         let (e, n) = (dims.experts, dims.total_experts);

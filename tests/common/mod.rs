@@ -27,7 +27,8 @@ pub fn assert_close(what: &str, actual: &[f32], expected: &[f32], atol: f32, rto
     let mut worst: Option<(usize, f32)> = None;
     for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
         let excess = (a - e).abs() - (atol + rtol * e.abs());
-        if !(excess <= 0.0) && worst.is_none_or(|(_, w)| excess > w) {
+        // NaN fails too.
+        if (excess > 0.0 || excess.is_nan()) && worst.is_none_or(|(_, w)| excess > w) {
             worst = Some((i, excess));
         }
     }
