@@ -28,10 +28,10 @@ pub struct LayerArgs {
     #[arg(long, conflicts_with = "capacity_factor")]
     capacity: Option<u32>,
     /// Tokens per expert = ceil(F * T * k / E), per sequence.
-    #[arg(long = "capacity-factor")]
+    #[arg(long = "capacity-factor", allow_negative_numbers = true)]
     capacity_factor: Option<f32>,
     /// Router noise scale (logit + S * n, n ~ N(0, 1) from a hash of the seed).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     noise: Option<f32>,
     /// Noise seed.
     #[arg(long, requires = "noise")]
@@ -79,12 +79,6 @@ pub fn run(args: LayerArgs) -> Result<(), Box<dyn std::error::Error>> {
 
     let choice: BackendChoice = args.backend.parse()?;
     let mut engine = pollster::block_on(Engine::new(weights, choice))?;
-    let backend = engine.backend();
-    match (&backend.adapter, &backend.reason) {
-        (Some(adapter), _) => eprintln!("moe-clinic: GPU: {} ({})", adapter.name, adapter.backend),
-        (None, Some(reason)) => eprintln!("moe-clinic: CPU: {reason}"),
-        (None, None) => {}
-    }
     let slots = routing.slots(&engine.weights().arch);
     let (mut hidden, mut index, mut gates) = (Vec::new(), Vec::new(), Vec::new());
     // Capacity is counted per sequence, as in Switch Transformers: one forward each.
@@ -106,5 +100,11 @@ pub fn run(args: LayerArgs) -> Result<(), Box<dyn std::error::Error>> {
         &[("format", "pt".into()), ("router", router.name().into())],
     )?;
     std::fs::write(&args.output, bytes).map_err(|e| format!("cannot write {}: {e}", args.output.display()))?;
+    // Said after success, so that a failure stays one line.
+    let backend = engine.backend();
+    match (&backend.adapter, &backend.reason) {
+        (Some(adapter), _) => eprintln!("moe-clinic: ran on the GPU: {} ({})", adapter.name, adapter.backend),
+        (_, reason) => eprintln!("moe-clinic: ran on the CPU: {}", reason.as_deref().unwrap_or("")),
+    }
     Ok(())
 }

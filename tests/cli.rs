@@ -1,0 +1,205 @@
+//! `moe-clinic layer` from the outside: bad input exits non-zero with a one-line reason
+//! (DESIGN.md, "Bad input"), and good input of every accepted form works.
+
+use moe_clinic::moe::tensors::{Tensor, TensorFile, write_tensors};
+use moe_clinic::moe::{Architecture, ExpertKind, LayerWeights, Style};
+use moe_clinic::rng::Rng;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const D: usize = 6;
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("xdg")).unwrap();
+        // Mesa's Vulkan loader complains on stderr without a runtime dir; give it one.
+        #[cfg(unix)]
+        std::os::unix::fs::PermissionsExt::set_mode(&mut std::fs::metadata(dir.join("xdg")).unwrap().permissions(), 0o700);
+        let weights = LayerWeights::random(
+            Architecture { d_model: D, d_ff: 8, num_experts: 4, expert_kind: ExpertKind::Swiglu, router_bias: false, shared_experts: 0 },
+            3,
+            1.0,
+        );
+        std::fs::write(dir.join("w.safetensors"), weights.to_safetensors(Style::Mixtral, "m.", "F32").unwrap()).unwrap();
+        let x = Rng::new(1).normals(5 * D, 1.0);
+        std::fs::write(dir.join("x.safetensors"), input(Tensor::f32(vec![5, D], &x))).unwrap();
+        Scratch(dir)
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.0.join(name).to_string_lossy().into_owned()
+    }
+
+    fn write(&self, name: &str, bytes: Vec<u8>) -> String {
+        std::fs::write(self.0.join(name), bytes).unwrap();
+        self.path(name)
+    }
+
+    /// Runs `moe-clinic layer` with the standard files, then `extra` flags (later flags
+    /// replace earlier ones of the same name).
+    fn layer(&self, extra: &[&str]) -> Output {
+        let mut args: Vec<String> = ["layer", "--style", "mixtral", "--prefix", "m.", "--top-k", "2", "--backend", "cpu"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(["--weights".into(), self.path("w.safetensors")]);
+        args.extend(["--input".into(), self.path("x.safetensors")]);
+        args.extend(["--output".into(), self.path("y.safetensors")]);
+        for pair in extra.chunks(2) {
+            match args.iter().position(|a| a == pair[0]) {
+                Some(i) if pair.len() == 2 && pair[0] != "--capacity" => args[i + 1] = pair[1].to_string(),
+                _ => args.extend(pair.iter().map(|s| s.to_string())),
+            }
+        }
+        Command::new(env!("CARGO_BIN_EXE_moe-clinic"))
+            .args(&args)
+            .env("XDG_RUNTIME_DIR", self.0.join("xdg"))
+            .output()
+            .expect("the binary runs")
+    }
+}
+
+fn input(tensor: Tensor) -> Vec<u8> {
+    write_tensors(&[("hidden_states".into(), tensor)], &[]).unwrap()
+}
+
+/// Asserts a failure with exactly one line on stderr that mentions every needle.
+fn fails_with(output: Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "should fail; stderr: {stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line expected, got: {stderr}");
+    for needle in needles {
+        assert!(lines[0].contains(needle), "{:?} should mention {needle:?}", lines[0]);
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn bad_configurations_fail_with_one_line() {
+    let s = Scratch::new("config");
+    fails_with(s.layer(&["--top-k", "5"]), &["k = 5", "E = 4"]);
+    fails_with(s.layer(&["--top-k", "0"]), &["at least 1"]);
+    fails_with(s.layer(&["--router", "token-choice", "--capacity", "0"]), &["capacity 0"]);
+    fails_with(s.layer(&["--router", "token-choice", "--capacity-factor", "-1"]), &["positive"]);
+    fails_with(s.layer(&["--router", "token-choice", "--capacity-factor", "NaN"]), &["positive"]);
+    fails_with(s.layer(&["--router", "token-choice", "--capacity-factor", "lots"]), &["capacity-factor"]);
+    fails_with(s.layer(&["--router", "token-choice", "--capacity", "2", "--capacity-factor", "1.0"]), &["capacity"]);
+    fails_with(s.layer(&["--router", "mixtral", "--capacity", "2"]), &["dropless"]);
+    fails_with(s.layer(&["--router", "expert-choice"]), &["needs a capacity"]);
+    fails_with(s.layer(&["--router", "top-k"]), &["top-k"]);
+    fails_with(s.layer(&["--router", "switch"]), &["k must be 1"]);
+    fails_with(s.layer(&["--noise", "inf"]), &["noise"]);
+    fails_with(s.layer(&["--noise", "-0.5"]), &["noise scale"]);
+}
+
+#[test]
+fn bad_weights_fail_with_one_line_naming_the_tensor() {
+    let s = Scratch::new("weights");
+    fails_with(s.layer(&["--prefix", ""]), &["`gate.weight`", "`m.`"]);
+    fails_with(s.layer(&["--style", "switch"]), &["router.classifier.weight"]);
+    fails_with(s.layer(&["--weights", &s.path("absent.safetensors")]), &["cannot read", "absent.safetensors"]);
+    let garbage = s.write("garbage.safetensors", b"\x08\x00\x00\x00\x00\x00\x00\x00{}garbage".to_vec());
+    fails_with(s.layer(&["--weights", &garbage]), &["safetensors"]);
+    let index = s.write("model.safetensors.index.json", br#"{"weight_map": {"m.gate.weight": "a.safetensors"}}"#.to_vec());
+    fails_with(s.layer(&["--weights", &index]), &["sharded"]);
+
+    // Rewrite the weights with one tensor broken in each way.
+    let bytes = std::fs::read(s.path("w.safetensors")).unwrap();
+    let file = TensorFile::parse(&bytes).unwrap();
+    let rewrite = |broken: &str, make: &dyn Fn(Vec<usize>, Vec<f32>) -> Tensor| {
+        let tensors: Vec<(String, Tensor)> = file
+            .names()
+            .into_iter()
+            .map(|n| {
+                let (shape, values) = file.read_f32(n).unwrap();
+                let t = if n == broken { make(shape, values) } else { Tensor::f32(shape, &values) };
+                (n.to_string(), t)
+            })
+            .collect();
+        write_tensors(&tensors, &[]).unwrap()
+    };
+    let nan = s.write("nan.safetensors", rewrite("m.experts.1.w2.weight", &|shape, mut v| {
+        v[3] = f32::NAN;
+        Tensor::f32(shape, &v)
+    }));
+    fails_with(s.layer(&["--weights", &nan]), &["m.experts.1.w2.weight", "NaN"]);
+    let shape = s.write("shape.safetensors", rewrite("m.experts.2.w3.weight", &|shape, v| Tensor::f32(vec![shape[1], shape[0]], &v)));
+    fails_with(s.layer(&["--weights", &shape]), &["m.experts.2.w3.weight", "shape"]);
+    let dtype = s.write("dtype.safetensors", rewrite("m.gate.weight", &|shape, v| {
+        Tensor::i32(shape, &v.iter().map(|x| *x as i32).collect::<Vec<_>>())
+    }));
+    fails_with(s.layer(&["--weights", &dtype]), &["m.gate.weight", "I32"]);
+}
+
+#[test]
+fn bad_inputs_fail_with_one_line() {
+    let s = Scratch::new("inputs");
+    let mut x = vec![0.5; 3 * D];
+    x[7] = f32::INFINITY;
+    let inf = s.write("inf.safetensors", input(Tensor::f32(vec![3, D], &x)));
+    fails_with(s.layer(&["--input", &inf]), &["hidden_states", "inf", "element 7"]);
+    let wide = s.write("wide.safetensors", input(Tensor::f32(vec![2, D + 1], &vec![0.0; 2 * (D + 1)])));
+    fails_with(s.layer(&["--input", &wide]), &["hidden_states", "shape"]);
+    let other = s.write("other.safetensors", write_tensors(&[("x".into(), Tensor::f32(vec![1, D], &[0.0; D]))], &[]).unwrap());
+    fails_with(s.layer(&["--input", &other]), &["hidden_states", "missing"]);
+    let huge = s.write("huge.safetensors", input(Tensor::f32(vec![1, D], &[3e38; D])));
+    fails_with(s.layer(&["--input", &huge]), &["overflow"]);
+    fails_with(s.layer(&["--output", "/nonexistent-dir/y.safetensors"]), &["cannot write"]);
+}
+
+#[test]
+fn gpu_without_adapter_is_an_error_never_a_fallback() {
+    let s = Scratch::new("no-adapter");
+    let run = |backend: &str| {
+        Command::new(env!("CARGO_BIN_EXE_moe-clinic"))
+            .args(["layer", "--style", "mixtral", "--prefix", "m.", "--top-k", "2", "--backend", backend])
+            .args(["--weights", &s.path("w.safetensors"), "--input", &s.path("x.safetensors"), "--output", &s.path("y.safetensors")])
+            // No Vulkan driver: hides lavapipe or any GPU.
+            .env("VK_ICD_FILENAMES", "/nonexistent.json")
+            .env("VK_DRIVER_FILES", "/nonexistent.json")
+            .env("XDG_RUNTIME_DIR", s.0.join("xdg"))
+            .output()
+            .unwrap()
+    };
+    fails_with(run("gpu"), &["no GPU adapter"]);
+    let auto = run("auto");
+    assert!(auto.status.success(), "{}", String::from_utf8_lossy(&auto.stderr));
+    assert!(String::from_utf8_lossy(&auto.stderr).contains("ran on the CPU: no GPU adapter"), "auto says why it ran on the CPU");
+}
+
+#[test]
+fn accepts_half_precision_and_batched_sequences() {
+    let s = Scratch::new("forms");
+    let x = Rng::new(4).normals(2 * 5 * D, 1.0);
+    // Two sequences of 5: capacity is per sequence, so each row equals its own run.
+    let batched = s.write("b.safetensors", input(Tensor::f32(vec![2, 5, D], &x)));
+    let out = s.layer(&["--input", &batched, "--router", "token-choice", "--capacity", "2"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let all = std::fs::read(s.path("y.safetensors")).unwrap();
+    let all = TensorFile::parse(&all).unwrap();
+    let (shape, index) = all.read_i32("expert_index").unwrap();
+    assert_eq!(shape, [2, 5, 2]);
+    for b in 0..2 {
+        let one = s.write("one.safetensors", input(Tensor::f32(vec![5, D], &x[b * 5 * D..(b + 1) * 5 * D])));
+        let out = s.layer(&["--input", &one, "--router", "token-choice", "--capacity", "2", "--output", &s.path("one-out.safetensors")]);
+        assert!(out.status.success());
+        let bytes = std::fs::read(s.path("one-out.safetensors")).unwrap();
+        let (_, single) = TensorFile::parse(&bytes).unwrap().read_i32("expert_index").unwrap();
+        assert_eq!(&index[b * 10..(b + 1) * 10], &single[..], "sequence {b}");
+    }
+    // F16 and BF16 inputs are read as the values they hold.
+    for (name, tensor) in [("h.safetensors", Tensor::f16(vec![5, D], &x[..5 * D])), ("bf.safetensors", Tensor::bf16(vec![5, D], &x[..5 * D]))] {
+        let path = s.write(name, input(tensor));
+        let out = s.layer(&["--input", &path]);
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // An empty sequence is no error.
+    let empty = s.write("empty.safetensors", input(Tensor::f32(vec![0, D], &[])));
+    let out = s.layer(&["--input", &empty]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
