@@ -12,4 +12,4 @@ pub mod model;
 pub mod moe;
 pub mod rng;
 #[cfg(target_arch = "wasm32")]
-mod web;
+pub mod web;

@@ -1,5 +1,6 @@
 //! `moe-clinic layer` from the outside: bad input exits non-zero with a one-line reason
 //! (DESIGN.md, "Bad input"), and good input of every accepted form works.
+#![cfg(not(target_arch = "wasm32"))]
 
 use moe_clinic::moe::tensors::{Tensor, TensorFile, write_tensors};
 use moe_clinic::moe::{Architecture, ExpertKind, LayerWeights, Style};

@@ -3,6 +3,7 @@
 //! were made by `tests/fixtures/make_hf_fixtures.py` (versions in cases.json); CI needs no
 //! torch. Outputs must agree within atol 1e-4; choices and drops exactly (every fixture's
 //! routing margin is at least 1e-4, above DESIGN.md's 1e-5).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

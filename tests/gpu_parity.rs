@@ -2,66 +2,13 @@
 //! configurations and seeds, every router, capacity on and off, noise, shared experts, odd
 //! sizes, T = 0, T = 1 and T beyond one workgroup. Fails without an adapter unless
 //! MOE_CLINIC_SKIP_GPU=1.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
-use common::{assert_traces_match, gpu_context, near_tie_tokens};
+use common::{assert_traces_match, gpu_context, inputs_with_margin, random_case};
 use moe_clinic::gpu::GpuLayer;
-use moe_clinic::moe::{Architecture, Capacity, ExpertKind, LayerWeights, Noise, RouterKind, Routing, Trace, forward_cpu};
-use moe_clinic::rng::Rng;
-
-/// A random valid configuration for case `case`.
-fn random_case(case: u64) -> (Architecture, Routing, usize) {
-    let mut rng = Rng::new(0x00C1_111C + case);
-    let num_experts = 1 + rng.below(10);
-    let router = RouterKind::ALL[case as usize % RouterKind::ALL.len()];
-    let top_k = match router {
-        RouterKind::Switch => 1,
-        RouterKind::Dense => num_experts,
-        _ => 1 + rng.below(num_experts.min(3)),
-    };
-    let capacity = match (router, rng.below(3)) {
-        (RouterKind::Mixtral | RouterKind::Dense, _) => Capacity::Dropless,
-        (RouterKind::ExpertChoice, 0) | (_, 1) => Capacity::Factor([0.5, 1.0, 1.25, 2.0][rng.below(4)]),
-        (_, 2) => Capacity::Absolute(1 + rng.below(6) as u32),
-        _ => Capacity::Dropless,
-    };
-    let arch = Architecture {
-        // Odd widths on purpose: the GPU pads to vec4s.
-        d_model: [1, 3, 8, 13, 32, 37][rng.below(6)],
-        d_ff: [1, 5, 16, 24, 33][rng.below(5)],
-        num_experts,
-        expert_kind: ExpertKind::ALL[rng.below(3)],
-        router_bias: rng.below(2) == 0,
-        shared_experts: [0, 0, 1, 2][rng.below(4)],
-    };
-    let noise = (rng.below(3) == 0).then(|| Noise { scale: 0.5, seed: rng.next_u64() as u32 });
-    // T = 0, T = 1, within one workgroup, and beyond it.
-    let tokens = [0, 1, 7, 64, 65, 150][rng.below(6)];
-    (arch, Routing { router, top_k, capacity, noise }, tokens)
-}
-
-/// Hidden states for which every routing decision clears the margin rule: tokens whose
-/// decisions are near-ties are redrawn (a few rounds) so that the comparison can demand
-/// identical choices. Returns the inputs and the reference trace.
-fn inputs_with_margin(weights: &LayerWeights, routing: &Routing, tokens: usize, seed: u64) -> (Vec<f32>, Trace, usize) {
-    let d = weights.arch.d_model;
-    let mut rng = Rng::new(seed);
-    let mut x = rng.normals(tokens * d, 1.0);
-    for _ in 0..20 {
-        let cpu = forward_cpu(weights, routing, &x, tokens, "reference").expect("valid case");
-        let ties = near_tie_tokens(&cpu);
-        if ties.is_empty() {
-            return (x, cpu, 0);
-        }
-        for t in ties {
-            x[t * d..(t + 1) * d].copy_from_slice(&rng.normals(d, 1.0));
-        }
-    }
-    let cpu = forward_cpu(weights, routing, &x, tokens, "reference").expect("valid case");
-    let left = near_tie_tokens(&cpu).len();
-    (x, cpu, left)
-}
+use moe_clinic::moe::{Architecture, Capacity, ExpertKind, LayerWeights, RouterKind, Routing};
 
 #[test]
 fn gpu_matches_cpu_over_random_configurations() {

@@ -1,5 +1,6 @@
 //! The CPU reference: invariants over random configurations (proptest), and small cases
 //! worked by hand from the papers' formulas.
+#![cfg(not(target_arch = "wasm32"))]
 
 use moe_clinic::moe::reference::{self, LayerRun, NO_EXPERT};
 use moe_clinic::moe::{

@@ -1,5 +1,6 @@
 //! Every kernel parses and validates with naga, as the GPU will compile it (common.wgsl
 //! prepended). CPU only: runs everywhere, with or without an adapter.
+#![cfg(not(target_arch = "wasm32"))]
 
 use moe_clinic::gpu::kernels::{ALL, COMMON};
 use naga::valid::{Capabilities, ValidationFlags, Validator};

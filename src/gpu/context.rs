@@ -71,14 +71,24 @@ impl GpuContext {
         }));
 
         let timestamps = features.contains(wgpu::Features::TIMESTAMP_QUERY);
+        #[allow(unused_mut, reason = "completed from the browser on wasm32")]
+        let mut adapter = AdapterSummary {
+            name: info.name,
+            vendor: vendor_name(info.vendor, &info.driver),
+            architecture: architecture_of(&info.driver_info, &info.driver),
+            backend: format!("{:?}", info.backend),
+            device_type: format!("{:?}", info.device_type),
+        };
+        #[cfg(target_arch = "wasm32")]
+        if let Some((vendor, architecture, description)) = browser_adapter_info().await {
+            adapter.vendor = vendor;
+            adapter.architecture = architecture;
+            if adapter.name.is_empty() {
+                adapter.name = description;
+            }
+        }
         Ok(GpuContext {
-            adapter: AdapterSummary {
-                name: info.name,
-                vendor: vendor_name(info.vendor, &info.driver),
-                architecture: architecture_of(&info.driver_info, &info.driver),
-                backend: info.backend.to_str().to_string(),
-                device_type: format!("{:?}", info.device_type),
-            },
+            adapter,
             timestamp_period: timestamps.then(|| queue.get_timestamp_period()),
             timestamps_missing: (!timestamps).then(|| "the adapter has no timestamp-query feature".to_string()),
             device,
@@ -199,4 +209,21 @@ fn vendor_name(vendor: u32, driver: &str) -> String {
 /// The browser reports `GPUAdapterInfo.architecture` through wgpu's driver info.
 fn architecture_of(driver_info: &str, driver: &str) -> String {
     if !driver_info.is_empty() { driver_info.to_string() } else { driver.to_string() }
+}
+
+/// wgpu leaves vendor and architecture empty on the web, so ask the browser directly:
+/// `(await navigator.gpu.requestAdapter()).info`. Works in windows and workers.
+#[cfg(target_arch = "wasm32")]
+async fn browser_adapter_info() -> Option<(String, String, String)> {
+    use js_sys::{Function, Promise, Reflect};
+    use wasm_bindgen::{JsCast, JsValue};
+    let get = |target: &JsValue, key: &str| Reflect::get(target, &JsValue::from_str(key)).ok();
+    let navigator = get(&js_sys::global(), "navigator")?;
+    let gpu = get(&navigator, "gpu").filter(|g| !g.is_undefined())?;
+    let request = get(&gpu, "requestAdapter")?.dyn_into::<Function>().ok()?;
+    let promise = request.call0(&gpu).ok()?.dyn_into::<Promise>().ok()?;
+    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.ok().filter(|a| !a.is_null())?;
+    let info = get(&adapter, "info")?;
+    let text = |key| get(&info, key).and_then(|v| v.as_string()).unwrap_or_default();
+    Some((text("vendor"), text("architecture"), text("description")))
 }

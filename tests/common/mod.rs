@@ -1,15 +1,17 @@
 //! Helpers shared by the native test files.
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
-use moe_clinic::gpu::GpuContext;
-use moe_clinic::moe::{RouterKind, Trace};
-use std::rc::Rc;
+use moe_clinic::moe::{Architecture, Capacity, ExpertKind, LayerWeights, Noise, RouterKind, Routing, Trace, forward_cpu};
+use moe_clinic::rng::Rng;
 
 /// Set to 1 to let GPU tests pass without an adapter. Unset, a missing adapter fails.
 pub const SKIP_GPU_VAR: &str = "MOE_CLINIC_SKIP_GPU";
 
 /// The GPU context, or `None` only when `MOE_CLINIC_SKIP_GPU=1` says to skip.
-pub fn gpu_context() -> Option<Rc<GpuContext>> {
+#[cfg(not(target_arch = "wasm32"))]
+pub fn gpu_context() -> Option<std::rc::Rc<moe_clinic::gpu::GpuContext>> {
+    use moe_clinic::gpu::GpuContext;
+    use std::rc::Rc;
     match pollster::block_on(GpuContext::new()) {
         Ok(ctx) => Some(Rc::new(ctx)),
         Err(e) if std::env::var(SKIP_GPU_VAR).as_deref() == Ok("1") => {
@@ -97,3 +99,57 @@ pub fn assert_traces_match(label: &str, gpu: &Trace, cpu: &Trace, exact_choices:
     // Two chained matmuls of width d_model and d_ff, summed in another order on the GPU.
     assert_close(&format!("{label}: output"), &gpu.output, &cpu.output, 1e-4, 1e-4);
 }
+
+/// A random valid configuration for case `case`.
+pub fn random_case(case: u64) -> (Architecture, Routing, usize) {
+    let mut rng = Rng::new(0x00C1_111C + case);
+    let num_experts = 1 + rng.below(10);
+    let router = RouterKind::ALL[case as usize % RouterKind::ALL.len()];
+    let top_k = match router {
+        RouterKind::Switch => 1,
+        RouterKind::Dense => num_experts,
+        _ => 1 + rng.below(num_experts.min(3)),
+    };
+    let capacity = match (router, rng.below(3)) {
+        (RouterKind::Mixtral | RouterKind::Dense, _) => Capacity::Dropless,
+        (RouterKind::ExpertChoice, 0) | (_, 1) => Capacity::Factor([0.5, 1.0, 1.25, 2.0][rng.below(4)]),
+        (_, 2) => Capacity::Absolute(1 + rng.below(6) as u32),
+        _ => Capacity::Dropless,
+    };
+    let arch = Architecture {
+        // Odd widths on purpose: the GPU pads to vec4s.
+        d_model: [1, 3, 8, 13, 32, 37][rng.below(6)],
+        d_ff: [1, 5, 16, 24, 33][rng.below(5)],
+        num_experts,
+        expert_kind: ExpertKind::ALL[rng.below(3)],
+        router_bias: rng.below(2) == 0,
+        shared_experts: [0, 0, 1, 2][rng.below(4)],
+    };
+    let noise = (rng.below(3) == 0).then(|| Noise { scale: 0.5, seed: rng.next_u64() as u32 });
+    // T = 0, T = 1, within one workgroup, and beyond it.
+    let tokens = [0, 1, 7, 64, 65, 150][rng.below(6)];
+    (arch, Routing { router, top_k, capacity, noise }, tokens)
+}
+
+/// Hidden states for which every routing decision clears the margin rule: tokens whose
+/// decisions are near-ties are redrawn (a few rounds) so that the comparison can demand
+/// identical choices. Returns the inputs and the reference trace.
+pub fn inputs_with_margin(weights: &LayerWeights, routing: &Routing, tokens: usize, seed: u64) -> (Vec<f32>, Trace, usize) {
+    let d = weights.arch.d_model;
+    let mut rng = Rng::new(seed);
+    let mut x = rng.normals(tokens * d, 1.0);
+    for _ in 0..20 {
+        let cpu = forward_cpu(weights, routing, &x, tokens, "reference").expect("valid case");
+        let ties = near_tie_tokens(&cpu);
+        if ties.is_empty() {
+            return (x, cpu, 0);
+        }
+        for t in ties {
+            x[t * d..(t + 1) * d].copy_from_slice(&rng.normals(d, 1.0));
+        }
+    }
+    let cpu = forward_cpu(weights, routing, &x, tokens, "reference").expect("valid case");
+    let left = near_tie_tokens(&cpu).len();
+    (x, cpu, left)
+}
+

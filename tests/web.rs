@@ -1,0 +1,135 @@
+//! Browser tests (`wasm-pack test --headless --chrome`). Run twice by tests/run.sh: with
+//! webdriver.json's WebGPU flags (SwiftShader) and MOE_CLINIC_EXPECT_BACKEND=webgpu, then
+//! with tests/webdriver-no-webgpu.json and MOE_CLINIC_EXPECT_BACKEND=cpu, where
+//! `navigator.gpu` exists but has no adapter: what a visitor without WebGPU meets.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::{assert_traces_match, inputs_with_margin, random_case};
+use moe_clinic::engine::{BackendChoice, Engine};
+use moe_clinic::moe::{Architecture, Capacity, ExpertKind, LayerWeights, RouterKind, Routing};
+use moe_clinic::web::WebEngine;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Which backend this run must find, fixed when the test is compiled.
+fn expected_backend() -> &'static str {
+    option_env!("MOE_CLINIC_EXPECT_BACKEND").expect("build the browser tests with MOE_CLINIC_EXPECT_BACKEND=webgpu or cpu")
+}
+
+fn small_layer() -> LayerWeights {
+    let arch = Architecture { d_model: 16, d_ff: 24, num_experts: 4, expert_kind: ExpertKind::Swiglu, router_bias: false, shared_experts: 0 };
+    LayerWeights::random(arch, 5, 0.5)
+}
+
+#[wasm_bindgen_test]
+async fn picks_the_expected_backend_and_says_so() {
+    let engine = Engine::new(small_layer(), BackendChoice::Auto).await.expect("an engine");
+    let backend = engine.backend();
+    console_log!("backend: {backend:?}");
+    match expected_backend() {
+        "webgpu" => {
+            assert_eq!(backend.kind, "gpu", "{backend:?}");
+            let adapter = backend.adapter.expect("adapter info");
+            assert_eq!(adapter.backend, "BrowserWebGpu");
+            assert!(!adapter.vendor.is_empty() && !adapter.architecture.is_empty(), "{adapter:?}");
+        }
+        "cpu" => {
+            assert_eq!(backend.kind, "cpu");
+            let reason = backend.reason.expect("a reason for the CPU");
+            assert!(reason.contains("adapter"), "{reason}");
+            // Asking for WebGPU explicitly is an error, never a silent fallback.
+            let err = Engine::new(small_layer(), BackendChoice::Gpu).await.err().expect("no WebGPU here");
+            assert!(err.to_string().contains("no GPU adapter"), "{err}");
+        }
+        other => panic!("unknown MOE_CLINIC_EXPECT_BACKEND {other}"),
+    }
+}
+
+/// Every router, capacity on and off, noise, shared experts, odd sizes, T = 0, 1 and more
+/// than a workgroup: the backend this browser picked against the CPU reference.
+#[wasm_bindgen_test]
+async fn routes_match_the_cpu_reference() {
+    let cases = 25;
+    let mut routers = std::collections::HashSet::new();
+    for case in 0..cases {
+        let (arch, routing, tokens) = random_case(case);
+        let label = format!("case {case}: {arch:?} {routing:?} T={tokens}");
+        let weights = LayerWeights::random(arch, case, 2.0 / (arch.d_model as f32).sqrt());
+        let (x, cpu, ties) = inputs_with_margin(&weights, &routing, tokens, case + 1000);
+        let mut engine = Engine::new(weights, BackendChoice::Auto).await.unwrap();
+        let trace = engine.forward(&routing, &x, tokens).await.unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_eq!(trace.backend.kind, if expected_backend() == "webgpu" { "gpu" } else { "cpu" });
+        assert_eq!(ties, 0, "{label}: inputs should clear the margin rule");
+        assert_traces_match(&label, &trace, &cpu, true);
+        routers.insert(routing.router);
+    }
+    assert_eq!(routers.len(), RouterKind::ALL.len());
+}
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(object, &key.into()).unwrap()
+}
+
+/// The JavaScript facade: a static async factory, typed arrays, and `Error` objects.
+#[wasm_bindgen_test]
+async fn facade_gives_typed_arrays_and_readable_errors() {
+    let options = js_sys::JSON::parse(
+        r#"{"random": {"d_model": 8, "d_ff": 12, "num_experts": 4, "expert_kind": "relu", "seed": 3}}"#,
+    )
+    .unwrap();
+    let engine = WebEngine::create(options).await.map_err(JsValue::from).expect("created");
+    let backend = engine.backend().map_err(JsValue::from).unwrap();
+    assert!(get(&backend, "kind").as_string().is_some());
+
+    let routing = js_sys::JSON::parse(r#"{"router": "switch", "top_k": 1, "capacity": 2}"#).unwrap();
+    let x: Vec<f32> = (0..5 * 8).map(|i| ((i * 7) % 11) as f32 / 5.0 - 1.0).collect();
+    let trace = JsFuture::from(engine.run(x.clone(), 5, routing)).await.expect("a trace");
+    assert_eq!(get(&trace, "tokens").as_f64(), Some(5.0));
+    let index = get(&trace, "expert_index").dyn_into::<js_sys::Int32Array>().expect("an Int32Array");
+    assert_eq!(index.length(), 5);
+    let load = get(&trace, "expert_load").dyn_into::<js_sys::Uint32Array>().unwrap().to_vec();
+    assert!(load.iter().all(|&l| l <= 2), "capacity 2 is respected: {load:?}");
+    let output = get(&trace, "output").dyn_into::<js_sys::Float32Array>().unwrap();
+    assert_eq!(output.length(), 5 * 8);
+    assert!(get(&get(&trace, "metrics"), "aux_loss").as_f64().is_some());
+
+    // Bad input rejects with an Error whose message says what is wrong.
+    let bad = js_sys::JSON::parse(r#"{"router": "mixtral", "top_k": 9}"#).unwrap();
+    let err = JsFuture::from(engine.run(x.clone(), 5, bad)).await.expect_err("k > E");
+    let err = err.dyn_into::<js_sys::Error>().expect("an Error object");
+    assert!(String::from(err.message()).contains("larger than the number of experts"));
+    let routing = js_sys::JSON::parse(r#"{"router": "mixtral", "top_k": 2}"#).unwrap();
+    let err = JsFuture::from(engine.run(x[..7].to_vec(), 5, routing.clone())).await.expect_err("wrong length");
+    assert!(String::from(err.dyn_into::<js_sys::Error>().unwrap().message()).contains("needs 40"));
+    let unknown = js_sys::JSON::parse(r#"{"router": "psychic", "top_k": 1}"#).unwrap();
+    assert!(JsFuture::from(engine.run(x.clone(), 5, unknown)).await.is_err());
+    let err = WebEngine::create(JsValue::from_str("nonsense")).await.err().expect("bad options");
+    assert!(String::from(JsValue::from(err).dyn_into::<js_sys::Error>().unwrap().message()).contains("options"));
+
+    // Empty text: an empty trace, no error.
+    let empty = JsFuture::from(engine.run(Vec::new(), 0, routing)).await.expect("T = 0 is fine");
+    assert_eq!(get(&empty, "tokens").as_f64(), Some(0.0));
+}
+
+/// Capacity changes re-route without rebuilding anything: one engine, many routings.
+#[wasm_bindgen_test]
+async fn one_engine_many_routings() {
+    let weights = small_layer();
+    let mut engine = Engine::new(weights.clone(), BackendChoice::Auto).await.unwrap();
+    for (router, top_k, capacity) in [
+        (RouterKind::Mixtral, 2, Capacity::Dropless),
+        (RouterKind::Switch, 1, Capacity::Factor(1.0)),
+        (RouterKind::ExpertChoice, 2, Capacity::Factor(1.25)),
+        (RouterKind::Dense, 4, Capacity::Dropless),
+    ] {
+        let routing = Routing { router, top_k, capacity, noise: None };
+        let (x, cpu, _) = inputs_with_margin(&weights, &routing, 70, 8);
+        let trace = engine.forward(&routing, &x, 70).await.unwrap();
+        assert_traces_match(&format!("{routing:?}"), &trace, &cpu, true);
+    }
+}
