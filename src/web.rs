@@ -128,29 +128,34 @@ impl WebEngine {
 
     /// `{kind: "gpu" | "cpu", adapter: {name, vendor, architecture, backend, device_type} | null, reason}`.
     pub fn backend(&self) -> Result<JsValue, JsError> {
-        Ok(to_js(&self.inner.borrow().backend())?)
+        to_js(&self.inner.borrow().backend())
     }
 
     /// `{d_model, d_ff, num_experts, expert_kind, router_bias, shared_experts}`.
     pub fn architecture(&self) -> Result<JsValue, JsError> {
-        Ok(to_js(&self.inner.borrow().weights().arch)?)
+        to_js(&self.inner.borrow().weights().arch)
     }
 
     /// Runs the layer on `x` (`tokens` x d_model floats) and resolves to the trace;
     /// rejects with an Error on bad input or while another run is in flight.
     pub fn run(&self, x: Vec<f32>, tokens: usize, routing: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
-        wasm_bindgen_futures::future_to_promise(async move {
-            let routing: RoutingOptions = serde_wasm_bindgen::from_value(routing)
-                .map_err(|e| JsError::new(&format!("routing options: {e}")))?;
-            let routing = routing.routing()?;
-            let mut engine = inner
-                .try_borrow_mut()
-                .map_err(|_| JsError::new("the engine is busy with another run; await the previous one"))?;
-            let trace = engine.forward(&routing, &x, tokens).await.map_err(|e| JsError::new(&e.to_string()))?;
-            Ok(trace_to_js(&trace)?)
-        })
+        wasm_bindgen_futures::future_to_promise(async move { Ok(run(inner, x, tokens, routing).await?) })
     }
+}
+
+// The borrow is held across the await on purpose: an overlapping second run fails at
+// try_borrow_mut with a clear error instead of racing this one.
+#[expect(clippy::await_holding_refcell_ref, reason = "overlapping runs are refused by try_borrow_mut")]
+async fn run(inner: Rc<RefCell<Inner>>, x: Vec<f32>, tokens: usize, routing: JsValue) -> Result<JsValue, JsError> {
+    let routing: RoutingOptions =
+        serde_wasm_bindgen::from_value(routing).map_err(|e| JsError::new(&format!("routing options: {e}")))?;
+    let routing = routing.routing()?;
+    let mut engine = inner
+        .try_borrow_mut()
+        .map_err(|_| JsError::new("the engine is busy with another run; await the previous one"))?;
+    let trace = engine.forward(&routing, &x, tokens).await.map_err(|e| JsError::new(&e.to_string()))?;
+    trace_to_js(&trace)
 }
 
 /// The small part of a trace, serialised as plain JS values. Field names are DESIGN.md's

@@ -144,7 +144,7 @@ fn bad_inputs_fail_with_one_line() {
     x[7] = f32::INFINITY;
     let inf = s.write("inf.safetensors", input(Tensor::f32(vec![3, D], &x)));
     fails_with(s.layer(&["--input", &inf]), &["hidden_states", "inf", "element 7"]);
-    let wide = s.write("wide.safetensors", input(Tensor::f32(vec![2, D + 1], &vec![0.0; 2 * (D + 1)])));
+    let wide = s.write("wide.safetensors", input(Tensor::f32(vec![2, D + 1], &[0.0; 2 * (D + 1)])));
     fails_with(s.layer(&["--input", &wide]), &["hidden_states", "shape"]);
     let other = s.write("other.safetensors", write_tensors(&[("x".into(), Tensor::f32(vec![1, D], &[0.0; D]))], &[]).unwrap());
     fails_with(s.layer(&["--input", &other]), &["hidden_states", "missing"]);
