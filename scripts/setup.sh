@@ -25,6 +25,11 @@ moe_setup() {
 
   command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with rustup first" >&2; return 1; }
   rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  if [ "$mode" = test ]; then
+    for component in clippy rustfmt; do
+      rustup component list --installed | grep -q "^$component" || rustup component add "$component"
+    done
+  fi
 
   if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack 0.15.1" ]; then
     echo "setup: installing wasm-pack 0.15.1 (a few minutes)"

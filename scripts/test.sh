@@ -13,7 +13,10 @@ export TMPDIR="$scratch/tmp" XDG_CACHE_HOME="$scratch/cache" XDG_CONFIG_HOME="$s
 # SwiftShader is slow; the browser suites get ten minutes each.
 export WASM_BINDGEN_TEST_TIMEOUT=600
 
-echo "== 1/4 native: CPU reference, shaders (naga), CLI, Hugging Face fixtures, GPU parity (lavapipe)"
+echo "== 1/4 native: formatting, lints, CPU reference, shaders (naga), CLI, Hugging Face fixtures, GPU parity (lavapipe)"
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --lib --target wasm32-unknown-unknown -- -D warnings
 cargo test --locked
 
 browser_tests() {

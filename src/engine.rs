@@ -64,7 +64,9 @@ impl Engine {
     /// Which backend runs the layer, and why the CPU if it is the CPU.
     pub fn backend(&self) -> BackendInfo {
         match &self.backend {
-            Backend::Gpu { layer, .. } => BackendInfo { kind: "gpu", adapter: Some(layer.context().adapter.clone()), reason: None },
+            Backend::Gpu { layer, .. } => {
+                BackendInfo { kind: "gpu", adapter: Some(layer.context().adapter.clone()), reason: None }
+            }
             Backend::Cpu { reason } => BackendInfo::cpu(reason.clone()),
         }
     }
@@ -82,7 +84,9 @@ impl Engine {
         } else {
             match gpu_layer(&self.weights).await {
                 Ok(layer) => Backend::Gpu { layer, recovered: true },
-                Err(e) => Backend::Cpu { reason: format!("the GPU device was lost ({message}) and could not be recovered: {e}") },
+                Err(e) => Backend::Cpu {
+                    reason: format!("the GPU device was lost ({message}) and could not be recovered: {e}"),
+                },
             }
         };
         Box::pin(self.forward(routing, x, tokens)).await

@@ -46,8 +46,18 @@ mod tests {
 
     #[test]
     fn deterministic_and_spread() {
-        let a: Vec<u64> = (0..4).map({ let mut r = Rng::new(5); move |_| r.next_u64() }).collect();
-        let b: Vec<u64> = (0..4).map({ let mut r = Rng::new(5); move |_| r.next_u64() }).collect();
+        let a: Vec<u64> = (0..4)
+            .map({
+                let mut r = Rng::new(5);
+                move |_| r.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map({
+                let mut r = Rng::new(5);
+                move |_| r.next_u64()
+            })
+            .collect();
         assert_eq!(a, b);
         let mut r = Rng::new(1);
         let xs = r.normals(10_000, 1.0);

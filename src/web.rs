@@ -7,7 +7,7 @@ use crate::moe::trace::{Metrics, Timings};
 use crate::moe::{
     Architecture, BackendInfo, Capacity, ExpertKind, LayerWeights, Noise, RouterKind, Routing, Style, Trace,
 };
-use js_sys::{Float32Array, Int32Array, Object, Promise, Reflect, Uint32Array, Uint8Array};
+use js_sys::{Float32Array, Int32Array, Object, Promise, Reflect, Uint8Array, Uint32Array};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -87,7 +87,9 @@ impl WebEngine {
             let value = Reflect::get(&options, &"weights".into()).unwrap_or(JsValue::UNDEFINED);
             let rest = Object::assign(&Object::new(), options.unchecked_ref());
             Reflect::delete_property(&rest, &"weights".into()).ok();
-            (!value.is_undefined()).then(|| value.dyn_into::<Uint8Array>().map(|a| a.to_vec())).transpose()
+            (!value.is_undefined())
+                .then(|| value.dyn_into::<Uint8Array>().map(|a| a.to_vec()))
+                .transpose()
                 .map_err(|_| JsError::new("options.weights must be a Uint8Array of safetensors bytes"))?
                 .map(|bytes| (bytes, JsValue::from(rest)))
         } else {

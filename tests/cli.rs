@@ -19,13 +19,24 @@ impl Scratch {
         std::fs::create_dir_all(dir.join("xdg")).unwrap();
         // Mesa's Vulkan loader complains on stderr without a runtime dir; give it one.
         #[cfg(unix)]
-        std::os::unix::fs::PermissionsExt::set_mode(&mut std::fs::metadata(dir.join("xdg")).unwrap().permissions(), 0o700);
+        std::os::unix::fs::PermissionsExt::set_mode(
+            &mut std::fs::metadata(dir.join("xdg")).unwrap().permissions(),
+            0o700,
+        );
         let weights = LayerWeights::random(
-            Architecture { d_model: D, d_ff: 8, num_experts: 4, expert_kind: ExpertKind::Swiglu, router_bias: false, shared_experts: 0 },
+            Architecture {
+                d_model: D,
+                d_ff: 8,
+                num_experts: 4,
+                expert_kind: ExpertKind::Swiglu,
+                router_bias: false,
+                shared_experts: 0,
+            },
             3,
             1.0,
         );
-        std::fs::write(dir.join("w.safetensors"), weights.to_safetensors(Style::Mixtral, "m.", "F32").unwrap()).unwrap();
+        std::fs::write(dir.join("w.safetensors"), weights.to_safetensors(Style::Mixtral, "m.", "F32").unwrap())
+            .unwrap();
         let x = Rng::new(1).normals(5 * D, 1.0);
         std::fs::write(dir.join("x.safetensors"), input(Tensor::f32(vec![5, D], &x))).unwrap();
         Scratch(dir)
@@ -43,10 +54,11 @@ impl Scratch {
     /// Runs `moe-clinic layer` with the standard files, then `extra` flags (later flags
     /// replace earlier ones of the same name).
     fn layer(&self, extra: &[&str]) -> Output {
-        let mut args: Vec<String> = ["layer", "--style", "mixtral", "--prefix", "m.", "--top-k", "2", "--backend", "cpu"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut args: Vec<String> =
+            ["layer", "--style", "mixtral", "--prefix", "m.", "--top-k", "2", "--backend", "cpu"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
         args.extend(["--weights".into(), self.path("w.safetensors")]);
         args.extend(["--input".into(), self.path("x.safetensors")]);
         args.extend(["--output".into(), self.path("y.safetensors")]);
@@ -106,7 +118,8 @@ fn bad_weights_fail_with_one_line_naming_the_tensor() {
     fails_with(s.layer(&["--weights", &s.path("absent.safetensors")]), &["cannot read", "absent.safetensors"]);
     let garbage = s.write("garbage.safetensors", b"\x08\x00\x00\x00\x00\x00\x00\x00{}garbage".to_vec());
     fails_with(s.layer(&["--weights", &garbage]), &["safetensors"]);
-    let index = s.write("model.safetensors.index.json", br#"{"weight_map": {"m.gate.weight": "a.safetensors"}}"#.to_vec());
+    let index =
+        s.write("model.safetensors.index.json", br#"{"weight_map": {"m.gate.weight": "a.safetensors"}}"#.to_vec());
     fails_with(s.layer(&["--weights", &index]), &["sharded"]);
 
     // Rewrite the weights with one tensor broken in each way.
@@ -124,16 +137,23 @@ fn bad_weights_fail_with_one_line_naming_the_tensor() {
             .collect();
         write_tensors(&tensors, &[]).unwrap()
     };
-    let nan = s.write("nan.safetensors", rewrite("m.experts.1.w2.weight", &|shape, mut v| {
-        v[3] = f32::NAN;
-        Tensor::f32(shape, &v)
-    }));
+    let nan = s.write(
+        "nan.safetensors",
+        rewrite("m.experts.1.w2.weight", &|shape, mut v| {
+            v[3] = f32::NAN;
+            Tensor::f32(shape, &v)
+        }),
+    );
     fails_with(s.layer(&["--weights", &nan]), &["m.experts.1.w2.weight", "NaN"]);
-    let shape = s.write("shape.safetensors", rewrite("m.experts.2.w3.weight", &|shape, v| Tensor::f32(vec![shape[1], shape[0]], &v)));
+    let shape = s.write(
+        "shape.safetensors",
+        rewrite("m.experts.2.w3.weight", &|shape, v| Tensor::f32(vec![shape[1], shape[0]], &v)),
+    );
     fails_with(s.layer(&["--weights", &shape]), &["m.experts.2.w3.weight", "shape"]);
-    let dtype = s.write("dtype.safetensors", rewrite("m.gate.weight", &|shape, v| {
-        Tensor::i32(shape, &v.iter().map(|x| *x as i32).collect::<Vec<_>>())
-    }));
+    let dtype = s.write(
+        "dtype.safetensors",
+        rewrite("m.gate.weight", &|shape, v| Tensor::i32(shape, &v.iter().map(|x| *x as i32).collect::<Vec<_>>())),
+    );
     fails_with(s.layer(&["--weights", &dtype]), &["m.gate.weight", "I32"]);
 }
 
@@ -146,7 +166,8 @@ fn bad_inputs_fail_with_one_line() {
     fails_with(s.layer(&["--input", &inf]), &["hidden_states", "inf", "element 7"]);
     let wide = s.write("wide.safetensors", input(Tensor::f32(vec![2, D + 1], &[0.0; 2 * (D + 1)])));
     fails_with(s.layer(&["--input", &wide]), &["hidden_states", "shape"]);
-    let other = s.write("other.safetensors", write_tensors(&[("x".into(), Tensor::f32(vec![1, D], &[0.0; D]))], &[]).unwrap());
+    let other =
+        s.write("other.safetensors", write_tensors(&[("x".into(), Tensor::f32(vec![1, D], &[0.0; D]))], &[]).unwrap());
     fails_with(s.layer(&["--input", &other]), &["hidden_states", "missing"]);
     let huge = s.write("huge.safetensors", input(Tensor::f32(vec![1, D], &[3e38; D])));
     fails_with(s.layer(&["--input", &huge]), &["overflow"]);
@@ -159,7 +180,14 @@ fn gpu_without_adapter_is_an_error_never_a_fallback() {
     let run = |backend: &str| {
         Command::new(env!("CARGO_BIN_EXE_moe-clinic"))
             .args(["layer", "--style", "mixtral", "--prefix", "m.", "--top-k", "2", "--backend", backend])
-            .args(["--weights", &s.path("w.safetensors"), "--input", &s.path("x.safetensors"), "--output", &s.path("y.safetensors")])
+            .args([
+                "--weights",
+                &s.path("w.safetensors"),
+                "--input",
+                &s.path("x.safetensors"),
+                "--output",
+                &s.path("y.safetensors"),
+            ])
             // No Vulkan driver: hides lavapipe or any GPU.
             .env("VK_ICD_FILENAMES", "/nonexistent.json")
             .env("VK_DRIVER_FILES", "/nonexistent.json")
@@ -170,7 +198,10 @@ fn gpu_without_adapter_is_an_error_never_a_fallback() {
     fails_with(run("gpu"), &["no GPU adapter"]);
     let auto = run("auto");
     assert!(auto.status.success(), "{}", String::from_utf8_lossy(&auto.stderr));
-    assert!(String::from_utf8_lossy(&auto.stderr).contains("ran on the CPU: no GPU adapter"), "auto says why it ran on the CPU");
+    assert!(
+        String::from_utf8_lossy(&auto.stderr).contains("ran on the CPU: no GPU adapter"),
+        "auto says why it ran on the CPU"
+    );
 }
 
 #[test]
@@ -187,14 +218,26 @@ fn accepts_half_precision_and_batched_sequences() {
     assert_eq!(shape, [2, 5, 2]);
     for b in 0..2 {
         let one = s.write("one.safetensors", input(Tensor::f32(vec![5, D], &x[b * 5 * D..(b + 1) * 5 * D])));
-        let out = s.layer(&["--input", &one, "--router", "token-choice", "--capacity", "2", "--output", &s.path("one-out.safetensors")]);
+        let out = s.layer(&[
+            "--input",
+            &one,
+            "--router",
+            "token-choice",
+            "--capacity",
+            "2",
+            "--output",
+            &s.path("one-out.safetensors"),
+        ]);
         assert!(out.status.success());
         let bytes = std::fs::read(s.path("one-out.safetensors")).unwrap();
         let (_, single) = TensorFile::parse(&bytes).unwrap().read_i32("expert_index").unwrap();
         assert_eq!(&index[b * 10..(b + 1) * 10], &single[..], "sequence {b}");
     }
     // F16 and BF16 inputs are read as the values they hold.
-    for (name, tensor) in [("h.safetensors", Tensor::f16(vec![5, D], &x[..5 * D])), ("bf.safetensors", Tensor::bf16(vec![5, D], &x[..5 * D]))] {
+    for (name, tensor) in [
+        ("h.safetensors", Tensor::f16(vec![5, D], &x[..5 * D])),
+        ("bf.safetensors", Tensor::bf16(vec![5, D], &x[..5 * D])),
+    ] {
         let path = s.write(name, input(tensor));
         let out = s.layer(&["--input", &path]);
         assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));

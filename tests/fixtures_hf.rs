@@ -59,7 +59,13 @@ fn check(case: &Value, backend: &str) {
     assert_eq!(dropped, case["dropped_tokens"].as_u64().unwrap(), "{label}: dropped tokens");
 
     let weights = actual.read_f32("routing_weights").unwrap().1;
-    assert_close(&format!("{label}: routing_weights"), &weights, &expected.read_f32("expected_routing_weights").unwrap().1, 1e-5, 1e-5);
+    assert_close(
+        &format!("{label}: routing_weights"),
+        &weights,
+        &expected.read_f32("expected_routing_weights").unwrap().1,
+        1e-5,
+        1e-5,
+    );
     let hidden = actual.read_f32("hidden_states").unwrap();
     let expected_hidden = expected.read_f32("expected_hidden_states").unwrap();
     assert_eq!(hidden.0, expected_hidden.0, "{label}: output shape");

@@ -23,7 +23,8 @@ fn gpu_matches_cpu_over_random_configurations() {
         // whose many near-zero probabilities would all be near-ties.
         let weights = LayerWeights::random(arch, case, 2.0 / (arch.d_model as f32).sqrt());
         let (x, cpu, ties) = inputs_with_margin(&weights, &routing, tokens, case + 1000);
-        let mut layer = pollster::block_on(GpuLayer::new(ctx.clone(), &weights)).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let mut layer =
+            pollster::block_on(GpuLayer::new(ctx.clone(), &weights)).unwrap_or_else(|e| panic!("{label}: {e}"));
         let gpu = pollster::block_on(layer.forward(&routing, &x, tokens)).unwrap_or_else(|e| panic!("{label}: {e}"));
         assert_eq!(gpu.backend.kind, "gpu");
         near_ties += usize::from(ties > 0);
@@ -31,7 +32,10 @@ fn gpu_matches_cpu_over_random_configurations() {
         seen_routers.insert(routing.router);
     }
     assert_eq!(seen_routers.len(), RouterKind::ALL.len(), "every router was exercised");
-    assert!(near_ties * 10 <= cases as usize, "{near_ties} of {cases} cases had near-ties: the test compares too little");
+    assert!(
+        near_ties * 10 <= cases as usize,
+        "{near_ties} of {cases} cases had near-ties: the test compares too little"
+    );
     eprintln!("{cases} configurations matched ({near_ties} with near-ties compared on floats only)");
 }
 

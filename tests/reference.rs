@@ -3,9 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use moe_clinic::moe::reference::{self, LayerRun, NO_EXPERT};
-use moe_clinic::moe::{
-    Architecture, Capacity, ExpertKind, LayerWeights, Noise, RouterKind, Routing, forward_cpu,
-};
+use moe_clinic::moe::{Architecture, Capacity, ExpertKind, LayerWeights, Noise, RouterKind, Routing, forward_cpu};
 use moe_clinic::rng::Rng;
 use proptest::prelude::*;
 
@@ -271,7 +269,14 @@ fn empty_input_gives_an_empty_trace() {
 
 #[test]
 fn parameter_and_flop_counts() {
-    let a = Architecture { d_model: 10, d_ff: 20, num_experts: 8, expert_kind: ExpertKind::Swiglu, router_bias: false, shared_experts: 1 };
+    let a = Architecture {
+        d_model: 10,
+        d_ff: 20,
+        num_experts: 8,
+        expert_kind: ExpertKind::Swiglu,
+        router_bias: false,
+        shared_experts: 1,
+    };
     let weights = LayerWeights::random(a, 1, 1.0);
     let routing = Routing { router: RouterKind::Mixtral, top_k: 2, capacity: Capacity::Dropless, noise: None };
     let t = forward_cpu(&weights, &routing, &[0.5; 10], 1, "test").unwrap();

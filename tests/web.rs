@@ -18,11 +18,19 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 /// Which backend this run must find, fixed when the test is compiled.
 fn expected_backend() -> &'static str {
-    option_env!("MOE_CLINIC_EXPECT_BACKEND").expect("build the browser tests with MOE_CLINIC_EXPECT_BACKEND=webgpu or cpu")
+    option_env!("MOE_CLINIC_EXPECT_BACKEND")
+        .expect("build the browser tests with MOE_CLINIC_EXPECT_BACKEND=webgpu or cpu")
 }
 
 fn small_layer() -> LayerWeights {
-    let arch = Architecture { d_model: 16, d_ff: 24, num_experts: 4, expert_kind: ExpertKind::Swiglu, router_bias: false, shared_experts: 0 };
+    let arch = Architecture {
+        d_model: 16,
+        d_ff: 24,
+        num_experts: 4,
+        expert_kind: ExpertKind::Swiglu,
+        router_bias: false,
+        shared_experts: 0,
+    };
     LayerWeights::random(arch, 5, 0.5)
 }
 

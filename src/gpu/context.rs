@@ -142,10 +142,9 @@ impl GpuContext {
                 count: None,
             })
             .collect();
-        let layout = self.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some(kernel.name),
-            entries: &entries,
-        });
+        let layout = self
+            .device
+            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(kernel.name), entries: &entries });
         let pipeline_layout = self.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some(kernel.name),
             bind_group_layouts: &[Some(&layout)],
@@ -175,17 +174,12 @@ impl GpuContext {
             let _ = sender.send(result);
         });
         #[cfg(not(target_arch = "wasm32"))]
-        self.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| GpuError::Readback(e.to_string()))?;
+        self.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| GpuError::Readback(e.to_string()))?;
         receiver
             .await
             .map_err(|_| GpuError::Readback("the map callback was dropped".into()))?
             .map_err(|e| GpuError::Readback(e.to_string()))?;
-        let bytes = buffer
-            .get_mapped_range(0..size)
-            .map_err(|e| GpuError::Readback(e.to_string()))?
-            .to_vec();
+        let bytes = buffer.get_mapped_range(0..size).map_err(|e| GpuError::Readback(e.to_string()))?.to_vec();
         buffer.unmap();
         Ok(bytes)
     }

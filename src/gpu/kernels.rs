@@ -124,8 +124,22 @@ mod tests {
         assert_eq!(
             names,
             [
-                "tokens", "d4", "ff4", "experts", "total_experts", "slots", "total_slots", "top_k", "router",
-                "seat_limit", "choose", "noise_on", "noise_seed", "noise_scale", "has_bias", "max_rows"
+                "tokens",
+                "d4",
+                "ff4",
+                "experts",
+                "total_experts",
+                "slots",
+                "total_slots",
+                "top_k",
+                "router",
+                "seat_limit",
+                "choose",
+                "noise_on",
+                "noise_seed",
+                "noise_scale",
+                "has_bias",
+                "max_rows"
             ]
         );
     }

@@ -86,7 +86,10 @@ impl GpuLayer {
         let w3 = if arch.expert_kind == ExpertKind::Swiglu { &weights.w3 } else { &weights.w1 };
         let weight_buffers = WeightBuffers {
             router: upload("router", &pad(&weights.router, arch.num_experts, d, dp)),
-            router_bias: upload("router_bias", if weights.router_bias.is_empty() { &[0.0] } else { &weights.router_bias }),
+            router_bias: upload(
+                "router_bias",
+                if weights.router_bias.is_empty() { &[0.0] } else { &weights.router_bias },
+            ),
             w1: upload("w1", &pad_stack(&weights.w1, n, ff, d, ffp, dp)),
             w3: upload("w3", &pad_stack(w3, n, ff, d, ffp, dp)),
             w2: upload("w2", &pad_stack(&weights.w2, n, d, ff, dp, ffp)),
@@ -135,8 +138,16 @@ impl GpuLayer {
         let dims = Dims::new(&self.arch, routing, tokens);
         let backend = BackendInfo { kind: "gpu", adapter: Some(self.ctx.adapter.clone()), reason: None };
         if tokens == 0 {
-            let out = RoutingOutputs { demand: vec![0; dims.total_experts], seated: vec![0; dims.total_experts], ..Default::default() };
-            let timings = Timings { wall_ms: crate::clock::now_ms() - start, gpu_stages: None, gpu_stages_missing: Some("no tokens: nothing ran".into()) };
+            let out = RoutingOutputs {
+                demand: vec![0; dims.total_experts],
+                seated: vec![0; dims.total_experts],
+                ..Default::default()
+            };
+            let timings = Timings {
+                wall_ms: crate::clock::now_ms() - start,
+                gpu_stages: None,
+                gpu_stages_missing: Some("no tokens: nothing ran".into()),
+            };
             return Ok(Trace::assemble(&self.arch, routing, 0, out, backend, timings)?);
         }
         self.ensure_capacity(&dims).await?;
@@ -147,7 +158,8 @@ impl GpuLayer {
         let work = self.work.as_ref().expect("ensure_capacity allocates");
         self.ctx.queue.write_buffer(&self.params, 0, bytemuck::bytes_of(&params));
         self.ctx.queue.write_buffer(&work.x, 0, bytemuck::cast_slice(&pad(x, tokens, self.arch.d_model, self.d4 * 4)));
-        let mut encoder = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("moe forward") });
+        let mut encoder =
+            self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("moe forward") });
         self.record(&mut encoder, routing, &dims, work);
         layout.copy_results(&mut encoder, work, self.timestamps.as_ref());
         self.ctx.queue.submit(Some(encoder.finish()));
@@ -160,9 +172,9 @@ impl GpuLayer {
         let (out, stages) = layout.parse(&bytes, &dims, self.arch.d_model, self.d4, self.timestamps.as_ref());
         let timings = Timings {
             wall_ms: crate::clock::now_ms() - start,
-            gpu_stages_missing: stages.is_none().then(|| {
-                self.ctx.timestamps_missing.clone().unwrap_or_else(|| "timestamps unavailable".into())
-            }),
+            gpu_stages_missing: stages
+                .is_none()
+                .then(|| self.ctx.timestamps_missing.clone().unwrap_or_else(|| "timestamps unavailable".into())),
             gpu_stages: stages,
         };
         Ok(Trace::assemble(&self.arch, routing, tokens, out, backend, timings)?)
@@ -198,7 +210,8 @@ impl GpuLayer {
             let y = blocks.min(MAX_GROUPS);
             ((columns4 as u32).div_ceil(WORKGROUP), y, blocks.div_ceil(y))
         };
-        let mut router = vec![(&kernels::ROUTER_LOGITS, grid(t.div_ceil(4) * e.div_ceil(4))), (&kernels::ROUTER_SOFTMAX, grid(t))];
+        let mut router =
+            vec![(&kernels::ROUTER_LOGITS, grid(t.div_ceil(4) * e.div_ceil(4))), (&kernels::ROUTER_SOFTMAX, grid(t))];
         if routing.router == RouterKind::ExpertChoice {
             router.push((&kernels::ROUTER_EXPERT_CHOICE, grid(t * e)));
         }
@@ -219,7 +232,8 @@ impl GpuLayer {
                 beginning_of_pass_write_index: Some(2 * stage as u32),
                 end_of_pass_write_index: Some(2 * stage as u32 + 1),
             });
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(STAGES[stage]), timestamp_writes });
+            let mut pass = encoder
+                .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(STAGES[stage]), timestamp_writes });
             for &(kernel, (x, y, z)) in steps {
                 let i = kernel.index();
                 pass.set_pipeline(&self.pipelines[i].pipeline);
@@ -232,9 +246,11 @@ impl GpuLayer {
     /// Grows the work buffers (doubling) when this forward needs more than they hold.
     async fn ensure_capacity(&mut self, dims: &Dims) -> Result<()> {
         if let Some(w) = &self.work
-            && w.tokens >= dims.tokens && w.total_slots >= dims.total_slots {
-                return Ok(());
-            }
+            && w.tokens >= dims.tokens
+            && w.total_slots >= dims.total_slots
+        {
+            return Ok(());
+        }
         // Each dimension doubles when it must grow, and stays when it need not.
         let grow = |needed: usize, held: usize| if needed > held { needed.max(2 * held) } else { held };
         let held = self.work.as_ref().map_or((0, 0), |w| (w.tokens, w.total_slots));
@@ -348,7 +364,8 @@ enum Section {
 
 impl Readback {
     fn layout(dims: &Dims, d4: usize, timestamps: bool) -> Self {
-        let (t, e, a, n) = (dims.tokens as u64, dims.experts as u64, dims.assignments() as u64, dims.total_experts as u64);
+        let (t, e, a, n) =
+            (dims.tokens as u64, dims.experts as u64, dims.assignments() as u64, dims.total_experts as u64);
         let mut sizes = vec![
             (Section::Logits, t * e * 4),
             (Section::Probs, t * e * 4),
@@ -399,7 +416,14 @@ impl Readback {
         &all[offset as usize..(offset + size) as usize]
     }
 
-    fn parse(&self, all: &[u8], dims: &Dims, d: usize, d4: usize, timestamps: Option<&Timestamps>) -> (RoutingOutputs, Option<Vec<StageTime>>) {
+    fn parse(
+        &self,
+        all: &[u8],
+        dims: &Dims,
+        d: usize,
+        d4: usize,
+        timestamps: Option<&Timestamps>,
+    ) -> (RoutingOutputs, Option<Vec<StageTime>>) {
         let f32s = |s| bytemuck::pod_collect_to_vec::<u8, f32>(self.bytes(all, s));
         let i32s = |s| bytemuck::pod_collect_to_vec::<u8, i32>(self.bytes(all, s));
         let table = bytemuck::pod_collect_to_vec::<u8, u32>(self.bytes(all, Section::ExpertTable));
@@ -489,7 +513,12 @@ impl Limits {
             ("max_buffer_size", self.buffer)
         };
         if bytes as u64 > allowed {
-            return Err(GpuError::Limit { what: what.to_string(), needed: mib(bytes as u64), limit, allowed: mib(allowed) });
+            return Err(GpuError::Limit {
+                what: what.to_string(),
+                needed: mib(bytes as u64),
+                limit,
+                allowed: mib(allowed),
+            });
         }
         Ok(())
     }

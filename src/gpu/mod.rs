@@ -1,8 +1,8 @@
 //! The GPU path: the stages of `moe::reference` as WGSL kernels run through wgpu.
 
-pub mod kernels;
 pub mod context;
 pub mod error;
+pub mod kernels;
 pub mod layer;
 
 pub use context::GpuContext;

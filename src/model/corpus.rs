@@ -96,12 +96,8 @@ pub enum Specialty {
 
 impl Specialty {
     /// Every specialty, in `index` order.
-    pub const ALL: [Specialty; 4] = [
-        Specialty::Cardiology,
-        Specialty::Neurology,
-        Specialty::Pediatrics,
-        Specialty::Dermatology,
-    ];
+    pub const ALL: [Specialty; 4] =
+        [Specialty::Cardiology, Specialty::Neurology, Specialty::Pediatrics, Specialty::Dermatology];
 
     /// Lower-case English name: `"cardiology"`, `"neurology"`, `"pediatrics"`,
     /// `"dermatology"`.
@@ -126,11 +122,7 @@ impl Specialty {
 }
 
 /// The organ specialties (everything but pediatrics).
-const ADULT: [Specialty; 3] = [
-    Specialty::Cardiology,
-    Specialty::Neurology,
-    Specialty::Dermatology,
-];
+const ADULT: [Specialty; 3] = [Specialty::Cardiology, Specialty::Neurology, Specialty::Dermatology];
 
 /// One labelled complaint. `template` is the id of the frame it was written from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,11 +150,7 @@ pub struct CorpusSpec {
 
 impl Default for CorpusSpec {
     fn default() -> Self {
-        CorpusSpec {
-            seed: 0x4d6f_4543_6c69_6e63,
-            train_per_class: 1500,
-            test_per_class: 400,
-        }
+        CorpusSpec { seed: 0x4d6f_4543_6c69_6e63, train_per_class: 1500, test_per_class: 400 }
     }
 }
 
@@ -279,14 +267,7 @@ const fn sym(
     young: u8,
     extra: &'static [&'static str],
 ) -> Sym {
-    Sym {
-        np,
-        clause,
-        plural,
-        cat,
-        young,
-        extra,
-    }
+    Sym { np, clause, plural, cat, young, extra }
 }
 
 /// A general modifier: singular and plural agreement forms, the categories it suits, and
@@ -301,33 +282,15 @@ struct Qual {
 }
 
 const fn rel(sg: &'static str, pl: &'static str, cat: u8) -> Qual {
-    Qual {
-        sg,
-        pl,
-        cat,
-        adverbial: false,
-        onset: false,
-    }
+    Qual { sg, pl, cat, adverbial: false, onset: false }
 }
 
 const fn onset(sg: &'static str, pl: &'static str, cat: u8) -> Qual {
-    Qual {
-        sg,
-        pl,
-        cat,
-        adverbial: false,
-        onset: true,
-    }
+    Qual { sg, pl, cat, adverbial: false, onset: true }
 }
 
 const fn adv(s: &'static str, cat: u8) -> Qual {
-    Qual {
-        sg: s,
-        pl: s,
-        cat,
-        adverbial: true,
-        onset: false,
-    }
+    Qual { sg: s, pl: s, cat, adverbial: true, onset: false }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -346,12 +309,7 @@ struct Frame {
 }
 
 const fn fr(id: u32, kind: Kind, test: bool, text: &'static str) -> Frame {
-    Frame {
-        id,
-        kind,
-        test,
-        text,
-    }
+    Frame { id, kind, test, text }
 }
 
 #[derive(Clone, Copy)]
@@ -521,19 +479,11 @@ fn capitalise(s: &str) -> String {
 
 /// One sentence for `label`, or None when the random choices did not fit together
 /// (the caller draws again).
-fn try_one(
-    lx: &'static Lex,
-    label: Specialty,
-    test: bool,
-    rng: &mut Rng,
-) -> Option<(String, u32, Meta)> {
+fn try_one(lx: &'static Lex, label: Specialty, test: bool, rng: &mut Rng) -> Option<(String, u32, Meta)> {
     let lang = lx.lang;
     let pediatric = label == Specialty::Pediatrics;
-    let frames: Vec<&Frame> = lx
-        .frames
-        .iter()
-        .filter(|f| f.test == test && (!pediatric || f.kind == Kind::Other))
-        .collect();
+    let frames: Vec<&Frame> =
+        lx.frames.iter().filter(|f| f.test == test && (!pediatric || f.kind == Kind::Other)).collect();
     let frame = *rng.pick(&frames);
     let clause = frame.text.contains("{C}");
 
@@ -555,9 +505,7 @@ fn try_one(
                 Sex::Either => rng.percent(50),
             };
             let age = match w.age {
-                Age::Years(lo, hi) | Age::Months(lo, hi) => {
-                    lo + rng.below((hi - lo + 1) as usize) as u8
-                }
+                Age::Years(lo, hi) | Age::Months(lo, hi) => lo + rng.below((hi - lo + 1) as usize) as u8,
                 Age::None | Age::Baby | Age::Kid => 0,
             };
             let group = match (teen, w.age) {
@@ -573,11 +521,7 @@ fn try_one(
 
     // The main symptom: a child-only one, or (for a child, 35%) one borrowed from an
     // organ specialty, which the child rule still sends to pediatrics.
-    let source = if pediatric && rng.percent(35) {
-        *rng.pick(&ADULT)
-    } else {
-        label
-    };
+    let source = if pediatric && rng.percent(35) { *rng.pick(&ADULT) } else { label };
     let pool: Vec<&'static Sym> = lx.symptoms[source.index()]
         .iter()
         .filter(|s| (group == 0 || s.young & group != 0) && (!clause || !s.clause.is_empty()))
@@ -606,27 +550,17 @@ fn try_one(
     let negated = if frame.text.contains("{X}") {
         let choices: Vec<Specialty> = if pediatric {
             // The pediatrics entry of `negs` is the neutral list (fever, vomiting).
-            let seen: &[Specialty] = if group == INF {
-                &[Specialty::Dermatology, Specialty::Pediatrics]
-            } else {
-                &Specialty::ALL
-            };
+            let seen: &[Specialty] =
+                if group == INF { &[Specialty::Dermatology, Specialty::Pediatrics] } else { &Specialty::ALL };
             // Nor may it deny what the child's own complaint shows (a rash, wheezing).
             let shows = |sp: Specialty| match sp {
                 Specialty::Dermatology => s.cat & SKIN != 0,
                 Specialty::Cardiology => s.cat & BREATH != 0,
                 _ => false,
             };
-            seen.iter()
-                .copied()
-                .filter(|&sp| (sp != source || sp == Specialty::Pediatrics) && !shows(sp))
-                .collect()
+            seen.iter().copied().filter(|&sp| (sp != source || sp == Specialty::Pediatrics) && !shows(sp)).collect()
         } else {
-            Specialty::ALL
-                .iter()
-                .copied()
-                .filter(|&sp| sp != label)
-                .collect()
+            Specialty::ALL.iter().copied().filter(|&sp| sp != label).collect()
         };
         if choices.is_empty() {
             return None;
@@ -641,11 +575,7 @@ fn try_one(
             KID => &[Specialty::Neurology, Specialty::Dermatology],
             _ => &ADULT,
         };
-        let choices: Vec<Specialty> = allowed
-            .iter()
-            .copied()
-            .filter(|&sp| sp != label && sp != source)
-            .collect();
+        let choices: Vec<Specialty> = allowed.iter().copied().filter(|&sp| sp != label && sp != source).collect();
         if choices.is_empty() {
             return None;
         }
@@ -653,27 +583,15 @@ fn try_one(
     } else {
         None
     };
-    let neg_text = negated
-        .map(|sp| *rng.pick(lx.negs[sp.index()]))
-        .unwrap_or("");
+    let neg_text = negated.map(|sp| *rng.pick(lx.negs[sp.index()])).unwrap_or("");
     // "A fever, no fever": a neutral negation must not deny the symptom itself.
     if !neg_text.is_empty() && s.np.contains(neg_text) {
         return None;
     }
-    let minor_text = minor
-        .map(|sp| *rng.pick(lx.minors[sp.index()]))
-        .unwrap_or("");
+    let minor_text = minor.map(|sp| *rng.pick(lx.minors[sp.index()])).unwrap_or("");
 
-    let opener = if rng.percent(50) {
-        ""
-    } else {
-        pick_filler(rng, lang, lx.openers, test)
-    };
-    let tail = if rng.percent(65) {
-        ""
-    } else {
-        pick_filler(rng, lang, lx.tails, test)
-    };
+    let opener = if rng.percent(50) { "" } else { pick_filler(rng, lang, lx.openers, test) };
+    let tail = if rng.percent(65) { "" } else { pick_filler(rng, lang, lx.tails, test) };
     let since = pick_filler(rng, lang, lx.since, test);
     let ago = pick_filler(rng, lang, lx.ago, test);
     let part = *rng.pick(lx.parts);
@@ -702,13 +620,7 @@ fn try_one(
         Subject::Person { female, age } => (female, age),
     };
     let me = matches!(subject, Subject::Me);
-    let months = matches!(
-        who,
-        Some(Who {
-            age: Age::Months(..),
-            ..
-        })
-    );
+    let months = matches!(who, Some(Who { age: Age::Months(..), .. }));
     let text = fill(&first, |name| {
         let v: String = match (lang, name) {
             (_, "part") => part.to_string(),
@@ -750,14 +662,7 @@ fn try_one(
         };
         Some(v)
     });
-    let meta = Meta {
-        symptom: s.np,
-        modifier: opt.key(),
-        source,
-        negated,
-        negation: neg_text,
-        minor,
-    };
+    let meta = Meta { symptom: s.np, modifier: opt.key(), source, negated, negation: neg_text, minor };
     Some((capitalise(&text), frame.id, meta))
 }
 
@@ -777,10 +682,7 @@ fn one(
             continue;
         };
         if other.contains(&text) {
-            assert!(
-                tries < 1_000_000,
-                "corpus: cannot find a sentence unseen in the other split"
-            );
+            assert!(tries < 1_000_000, "corpus: cannot find a sentence unseen in the other split");
             continue;
         }
         // Past 200 draws the space is exhausted for this spec: accept a repeat.
@@ -804,18 +706,9 @@ fn generate_with_meta(spec: &CorpusSpec) -> (Corpus, Vec<Meta>, Vec<Meta>) {
                 let stream = 1 + (split << 8) + ((li as u64) << 4) + label.index() as u64;
                 let mut rng = Rng::new(spec.seed, stream);
                 for _ in 0..n {
-                    let (own, other) = if is_test {
-                        (&test_seen, &train_seen)
-                    } else {
-                        (&train_seen, &test_seen)
-                    };
+                    let (own, other) = if is_test { (&test_seen, &train_seen) } else { (&train_seen, &test_seen) };
                     let (text, template, meta) = one(lx, label, is_test, &mut rng, own, other);
-                    let ex = Example {
-                        text: text.clone(),
-                        lang,
-                        label,
-                        template,
-                    };
+                    let ex = Example { text: text.clone(), lang, label, template };
                     if is_test {
                         test_seen.insert(text);
                         test.push((ex, meta));
@@ -1365,11 +1258,7 @@ mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
     fn small() -> CorpusSpec {
-        CorpusSpec {
-            seed: 7,
-            train_per_class: 300,
-            test_per_class: 100,
-        }
+        CorpusSpec { seed: 7, train_per_class: 300, test_per_class: 100 }
     }
 
     #[test]
@@ -1380,10 +1269,7 @@ mod tests {
             assert_eq!(s.index(), i);
         }
         let names: Vec<&str> = Specialty::ALL.iter().map(|s| s.name()).collect();
-        assert_eq!(
-            names,
-            ["cardiology", "neurology", "pediatrics", "dermatology"]
-        );
+        assert_eq!(names, ["cardiology", "neurology", "pediatrics", "dermatology"]);
     }
 
     #[test]
@@ -1391,10 +1277,7 @@ mod tests {
         let a = generate(&CorpusSpec::default());
         let b = generate(&CorpusSpec::default());
         assert_eq!(a, b);
-        let c = generate(&CorpusSpec {
-            seed: 1,
-            ..CorpusSpec::default()
-        });
+        let c = generate(&CorpusSpec { seed: 1, ..CorpusSpec::default() });
         assert_ne!(a.train, c.train);
         assert_ne!(a.test, c.test);
     }
@@ -1403,13 +1286,7 @@ mod tests {
     fn fingerprint(c: &Corpus) -> u64 {
         let mut parts: Vec<String> = Vec::new();
         for e in c.train.iter().chain(&c.test) {
-            parts.push(format!(
-                "{}|{}|{}|{}",
-                e.lang.code(),
-                e.label.name(),
-                e.template,
-                e.text
-            ));
+            parts.push(format!("{}|{}|{}|{}", e.lang.code(), e.label.name(), e.template, e.text));
         }
         let refs: Vec<&str> = parts.iter().map(|p| p.as_str()).collect();
         fnv1a(&refs)
@@ -1427,31 +1304,16 @@ mod tests {
 
     #[test]
     fn exact_balance() {
-        for spec in [
-            CorpusSpec::default(),
-            small(),
-            CorpusSpec {
-                seed: 3,
-                train_per_class: 1,
-                test_per_class: 0,
-            },
-        ] {
+        for spec in [CorpusSpec::default(), small(), CorpusSpec { seed: 3, train_per_class: 1, test_per_class: 0 }] {
             let c = generate(&spec);
-            for (split, n) in [
-                (&c.train, spec.train_per_class),
-                (&c.test, spec.test_per_class),
-            ] {
+            for (split, n) in [(&c.train, spec.train_per_class), (&c.test, spec.test_per_class)] {
                 let mut counts: BTreeMap<(Lang, Specialty), usize> = BTreeMap::new();
                 for e in split {
                     *counts.entry((e.lang, e.label)).or_default() += 1;
                 }
                 for lang in LANGS {
                     for sp in Specialty::ALL {
-                        assert_eq!(
-                            counts.get(&(lang, sp)).copied().unwrap_or(0),
-                            n,
-                            "{lang:?} {sp:?}"
-                        );
+                        assert_eq!(counts.get(&(lang, sp)).copied().unwrap_or(0), n, "{lang:?} {sp:?}");
                     }
                 }
                 assert_eq!(split.len(), n * 8);
@@ -1464,25 +1326,13 @@ mod tests {
         let c = generate(&CorpusSpec::default());
         let tr: BTreeSet<u32> = c.train.iter().map(|e| e.template).collect();
         let te: BTreeSet<u32> = c.test.iter().map(|e| e.template).collect();
-        assert!(
-            tr.is_disjoint(&te),
-            "shared: {:?}",
-            tr.intersection(&te).collect::<Vec<_>>()
-        );
+        assert!(tr.is_disjoint(&te), "shared: {:?}", tr.intersection(&te).collect::<Vec<_>>());
         // Every frame of the tables is used, and ids are unique.
         let mut all = BTreeSet::new();
         for lang in LANGS {
             for f in lex(lang).frames {
                 assert!(all.insert(f.id), "duplicate frame id {}", f.id);
-                assert!(
-                    if f.test {
-                        te.contains(&f.id)
-                    } else {
-                        tr.contains(&f.id)
-                    },
-                    "unused frame {}",
-                    f.id
-                );
+                assert!(if f.test { te.contains(&f.id) } else { tr.contains(&f.id) }, "unused frame {}", f.id);
             }
         }
         // Pediatrics has frames in both splits.
@@ -1519,9 +1369,7 @@ mod tests {
         if t.contains("  ") || t.trim() != t {
             return Err("stray space");
         }
-        for bad in [
-            " ,", " .", " ?", " :", ",,", "..", ".,", "{", "}", "\t", "\n",
-        ] {
+        for bad in [" ,", " .", " ?", " :", ",,", "..", ".,", "{", "}", "\t", "\n"] {
             if t.contains(bad) {
                 return Err("bad sequence");
             }
@@ -1573,11 +1421,7 @@ mod tests {
         }
         for ((lang, sp), (k, n)) in &novel {
             let permille = k * 1000 / n;
-            eprintln!(
-                "held-out pairs {} {}: {k}/{n} = {permille}\u{2030}",
-                lang.code(),
-                sp.name()
-            );
+            eprintln!("held-out pairs {} {}: {k}/{n} = {permille}\u{2030}", lang.code(), sp.name());
             assert!(permille > 600, "{lang:?} {sp:?}: {k}/{n}");
         }
         // And every symptom phrase of the test split was seen in training (new
@@ -1595,10 +1439,7 @@ mod tests {
             for list in [lx.openers, lx.tails, lx.since, lx.ago] {
                 let open = list.iter().filter(|s| !filler_held(lang, s)).count();
                 assert!(open >= list.len() / 2, "{lang:?}: too much filler held out");
-                assert!(
-                    open < list.len() || list.len() < 5,
-                    "{lang:?}: nothing held out in {list:?}"
-                );
+                assert!(open < list.len() || list.len() < 5, "{lang:?}: nothing held out in {list:?}");
             }
         }
     }
@@ -1640,21 +1481,12 @@ mod tests {
                 for sp in Specialty::ALL {
                     // At least 10% with a negated symptom, at least 3% with a minor one
                     // (pediatrics: negations only in the third-person frames it uses).
-                    assert!(
-                        neg.get(&(lang, sp)).copied().unwrap_or(0) * 10 >= n,
-                        "{lang:?} {sp:?} negations"
-                    );
-                    assert!(
-                        minor.get(&(lang, sp)).copied().unwrap_or(0) * 33 >= n,
-                        "{lang:?} {sp:?} minors"
-                    );
+                    assert!(neg.get(&(lang, sp)).copied().unwrap_or(0) * 10 >= n, "{lang:?} {sp:?} negations");
+                    assert!(minor.get(&(lang, sp)).copied().unwrap_or(0) * 33 >= n, "{lang:?} {sp:?} minors");
                 }
             }
             // Hard cases: children with an organ specialty's symptom (35% drawn).
-            assert!(
-                borrowed * 4 >= pediatric,
-                "borrowed {borrowed} of {pediatric}"
-            );
+            assert!(borrowed * 4 >= pediatric, "borrowed {borrowed} of {pediatric}");
         }
     }
 
@@ -1669,11 +1501,7 @@ mod tests {
             ("wheezing", &["shortness of breath"]),
             ("chiado", &["falta de ar"]),
         ];
-        let all = c
-            .train
-            .iter()
-            .zip(&train_meta)
-            .chain(c.test.iter().zip(&test_meta));
+        let all = c.train.iter().zip(&train_meta).chain(c.test.iter().zip(&test_meta));
         let mut negated = 0;
         for (e, m) in all {
             if m.negation.is_empty() {
@@ -1700,20 +1528,10 @@ mod tests {
         for line in lines {
             let cols: Vec<&str> = line.split('\t').collect();
             assert_eq!(cols.len(), 3, "{line}");
-            let lang = LANGS
-                .into_iter()
-                .find(|l| l.code() == cols[0])
-                .expect(cols[0]);
-            let sp = Specialty::ALL
-                .into_iter()
-                .find(|s| s.name() == cols[1])
-                .expect(cols[1]);
+            let lang = LANGS.into_iter().find(|l| l.code() == cols[0]).expect(cols[0]);
+            let sp = Specialty::ALL.into_iter().find(|s| s.name() == cols[1]).expect(cols[1]);
             assert!(!cols[2].trim().is_empty());
-            assert!(
-                texts.insert(cols[2].to_lowercase()),
-                "duplicate: {}",
-                cols[2]
-            );
+            assert!(texts.insert(cols[2].to_lowercase()), "duplicate: {}", cols[2]);
             *counts.entry((lang, sp)).or_default() += 1;
         }
         for lang in LANGS {
@@ -1725,11 +1543,7 @@ mod tests {
         }
         let c = generate(&CorpusSpec::default());
         for e in c.train.iter().chain(&c.test) {
-            assert!(
-                !texts.contains(&e.text.to_lowercase()),
-                "generated a hand-written sentence: {}",
-                e.text
-            );
+            assert!(!texts.contains(&e.text.to_lowercase()), "generated a hand-written sentence: {}", e.text);
         }
     }
 
@@ -1739,11 +1553,7 @@ mod tests {
             let lx = lex(lang);
             for (si, list) in lx.symptoms.iter().enumerate() {
                 for s in list.iter() {
-                    assert!(
-                        !options(lx, s, false, false).is_empty(),
-                        "{} has no modifier",
-                        s.np
-                    );
+                    assert!(!options(lx, s, false, false).is_empty(), "{} has no modifier", s.np);
                     // The first modifier is never held out, so the symptom is trainable.
                     assert!(!pair_held(lx, s, options(lx, s, false, false)[0]));
                     if si == Specialty::Pediatrics.index() {
@@ -1754,10 +1564,7 @@ mod tests {
                 if si != Specialty::Pediatrics.index() {
                     for (group, min) in [(INF, 2), (KID, 5), (TEEN, 5)] {
                         let n = list.iter().filter(|s| s.young & group != 0).count();
-                        assert!(
-                            n >= min,
-                            "{lang:?} {si}: {n} symptoms for age group {group}"
-                        );
+                        assert!(n >= min, "{lang:?} {si}: {n} symptoms for age group {group}");
                     }
                     assert!(list.iter().filter(|s| !s.clause.is_empty()).count() >= 5);
                     assert!(!lx.minors[si].is_empty());
@@ -1769,17 +1576,9 @@ mod tests {
 
     #[test]
     fn tiny_and_empty_specs() {
-        let c = generate(&CorpusSpec {
-            seed: 9,
-            train_per_class: 0,
-            test_per_class: 0,
-        });
+        let c = generate(&CorpusSpec { seed: 9, train_per_class: 0, test_per_class: 0 });
         assert!(c.train.is_empty() && c.test.is_empty());
-        let c = generate(&CorpusSpec {
-            seed: 9,
-            train_per_class: 2,
-            test_per_class: 3,
-        });
+        let c = generate(&CorpusSpec { seed: 9, train_per_class: 2, test_per_class: 3 });
         assert_eq!((c.train.len(), c.test.len()), (16, 24));
     }
 }

@@ -67,13 +67,8 @@ pub enum RouterKind {
 }
 
 impl RouterKind {
-    pub const ALL: [RouterKind; 5] = [
-        RouterKind::Mixtral,
-        RouterKind::Switch,
-        RouterKind::TokenChoice,
-        RouterKind::ExpertChoice,
-        RouterKind::Dense,
-    ];
+    pub const ALL: [RouterKind; 5] =
+        [RouterKind::Mixtral, RouterKind::Switch, RouterKind::TokenChoice, RouterKind::ExpertChoice, RouterKind::Dense];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -127,9 +122,10 @@ impl FromStr for RouterKind {
 impl FromStr for ExpertKind {
     type Err = MoeError;
     fn from_str(s: &str) -> Result<Self> {
-        ExpertKind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
-            MoeError::Config(format!("unknown expert kind `{s}`; expected relu, swiglu or gelu"))
-        })
+        ExpertKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| MoeError::Config(format!("unknown expert kind `{s}`; expected relu, swiglu or gelu")))
     }
 }
 
@@ -235,9 +231,7 @@ impl Routing {
             return Err(MoeError::Config("k (top-k) must be at least 1".into()));
         }
         if k > e {
-            return Err(MoeError::Config(format!(
-                "k = {k} is larger than the number of experts E = {e}"
-            )));
+            return Err(MoeError::Config(format!("k = {k} is larger than the number of experts E = {e}")));
         }
         match self.router {
             RouterKind::Switch if k != 1 => {
@@ -269,19 +263,15 @@ impl Routing {
                 return Err(MoeError::Config("capacity 0 would drop every token; it must be at least 1".into()));
             }
             Capacity::Factor(f) if !(f.is_finite() && f > 0.0) => {
-                return Err(MoeError::Config(format!(
-                    "the capacity factor must be a positive number, not {f}"
-                )));
+                return Err(MoeError::Config(format!("the capacity factor must be a positive number, not {f}")));
             }
             _ => {}
         }
         if let Some(noise) = self.noise
-            && !(noise.scale.is_finite() && noise.scale >= 0.0) {
-                return Err(MoeError::Config(format!(
-                    "the noise scale must be a finite number >= 0, not {}",
-                    noise.scale
-                )));
-            }
+            && !(noise.scale.is_finite() && noise.scale >= 0.0)
+        {
+            return Err(MoeError::Config(format!("the noise scale must be a finite number >= 0, not {}", noise.scale)));
+        }
         Ok(())
     }
 
@@ -381,7 +371,10 @@ mod tests {
             let err = r.validate(&a).expect_err(&format!("{r:?} should be rejected"));
             assert!(err.to_string().contains(needle), "{err} should mention {needle:?}");
         }
-        let noisy = Routing { noise: Some(Noise { scale: f32::INFINITY, seed: 1 }), ..routing(RouterKind::Mixtral, 2, Capacity::Dropless) };
+        let noisy = Routing {
+            noise: Some(Noise { scale: f32::INFINITY, seed: 1 }),
+            ..routing(RouterKind::Mixtral, 2, Capacity::Dropless)
+        };
         assert!(noisy.validate(&a).is_err());
         assert!(arch(0).validate().unwrap_err().to_string().contains("E = 0"));
     }

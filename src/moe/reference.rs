@@ -77,9 +77,9 @@ impl Dims {
 
 /// Rejects hidden states that do not fit the layer. Shared by both backends.
 pub fn check_input(arch: &Architecture, x: &[f32], tokens: usize) -> Result<()> {
-    let expected = tokens.checked_mul(arch.d_model).ok_or_else(|| {
-        MoeError::Input(format!("{tokens} tokens of width {} overflow", arch.d_model))
-    })?;
+    let expected = tokens
+        .checked_mul(arch.d_model)
+        .ok_or_else(|| MoeError::Input(format!("{tokens} tokens of width {} overflow", arch.d_model)))?;
     if x.len() != expected {
         return Err(MoeError::Input(format!(
             "hidden states hold {} values; {tokens} tokens x d_model {} needs {expected}",
@@ -168,9 +168,9 @@ pub fn forward(weights: &LayerWeights, routing: &Routing, x: &[f32], tokens: usi
 /// that have one, unlimited otherwise (expert-choice already picked at most C per expert).
 pub fn seat_limit(arch: &Architecture, routing: &Routing, tokens: usize) -> u32 {
     match routing.router {
-        RouterKind::Switch | RouterKind::TokenChoice => routing
-            .expert_capacity(arch, tokens)
-            .map_or(UNLIMITED, |c| c.min(UNLIMITED as usize - 1) as u32),
+        RouterKind::Switch | RouterKind::TokenChoice => {
+            routing.expert_capacity(arch, tokens).map_or(UNLIMITED, |c| c.min(UNLIMITED as usize - 1) as u32)
+        }
         _ => UNLIMITED,
     }
 }

@@ -70,7 +70,8 @@ impl<'a> TensorFile<'a> {
     /// When `name` is absent under our prefix but present under another, names that prefix.
     fn prefix_hint(&self, name: &str) -> String {
         let names = self.names();
-        let found = names.iter().find(|n| n.ends_with(name) && (n.len() == name.len() || n.ends_with(&format!(".{name}"))));
+        let found =
+            names.iter().find(|n| n.ends_with(name) && (n.len() == name.len() || n.ends_with(&format!(".{name}"))));
         match found {
             Some(n) => format!(" (found `{n}`: the prefix should be `{}`)", &n[..n.len() - name.len()]),
             None if names.is_empty() => " (the file holds no tensors)".into(),
@@ -85,10 +86,9 @@ impl<'a> TensorFile<'a> {
         let bytes = view.data();
         let values: Vec<f32> = match view.dtype() {
             Dtype::F32 => bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
-            Dtype::F16 => bytes
-                .chunks_exact(2)
-                .map(|b| half::f16::from_bits(u16::from_le_bytes([b[0], b[1]])).to_f32())
-                .collect(),
+            Dtype::F16 => {
+                bytes.chunks_exact(2).map(|b| half::f16::from_bits(u16::from_le_bytes([b[0], b[1]])).to_f32()).collect()
+            }
             Dtype::BF16 => bytes
                 .chunks_exact(2)
                 .map(|b| half::bf16::from_bits(u16::from_le_bytes([b[0], b[1]])).to_f32())
@@ -115,7 +115,10 @@ impl<'a> TensorFile<'a> {
         let view = self.view(name)?;
         let name = &self.full(name);
         if view.dtype() != Dtype::I32 {
-            return Err(MoeError::Dtype { name: name.to_string(), dtype: format!("{:?} (expected I32)", view.dtype()) });
+            return Err(MoeError::Dtype {
+                name: name.to_string(),
+                dtype: format!("{:?} (expected I32)", view.dtype()),
+            });
         }
         let values = view.data().chunks_exact(4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
         Ok((view.shape().to_vec(), values))
@@ -178,7 +181,8 @@ impl View for &Tensor {
 pub fn write_tensors(tensors: &[(String, Tensor)], metadata: &[(&str, String)]) -> Result<Vec<u8>> {
     let meta: HashMap<String, String> = metadata.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     let meta = if meta.is_empty() { None } else { Some(meta) };
-    safetensors::serialize(tensors.iter().map(|(n, t)| (n.as_str(), t)), meta).map_err(|e| MoeError::Format(e.to_string()))
+    safetensors::serialize(tensors.iter().map(|(n, t)| (n.as_str(), t)), meta)
+        .map_err(|e| MoeError::Format(e.to_string()))
 }
 
 #[cfg(test)]

@@ -59,16 +59,12 @@ impl Style {
     /// Names of one expert's matrices (w1, w3, w2); `group` is `experts` or `shared_experts`.
     fn expert_names(self, group: &str, i: usize) -> [String; 3] {
         match self {
-            Style::Mixtral => [
-                format!("{group}.{i}.w1.weight"),
-                format!("{group}.{i}.w3.weight"),
-                format!("{group}.{i}.w2.weight"),
-            ],
-            Style::Switch if group == "experts" => [
-                format!("experts.expert_{i}.wi.weight"),
-                String::new(),
-                format!("experts.expert_{i}.wo.weight"),
-            ],
+            Style::Mixtral => {
+                [format!("{group}.{i}.w1.weight"), format!("{group}.{i}.w3.weight"), format!("{group}.{i}.w2.weight")]
+            }
+            Style::Switch if group == "experts" => {
+                [format!("experts.expert_{i}.wi.weight"), String::new(), format!("experts.expert_{i}.wo.weight")]
+            }
             Style::Switch => [format!("{group}.{i}.wi.weight"), String::new(), format!("{group}.{i}.wo.weight")],
         }
     }
@@ -180,15 +176,24 @@ impl LayerWeights {
             match file.shape(first) {
                 Some(shape) if shape.len() == 2 => shape[0],
                 Some(shape) => {
-                    return Err(MoeError::Shape { name: format!("{prefix}{first}"), expected: vec![0, d_model], found: shape });
+                    return Err(MoeError::Shape {
+                        name: format!("{prefix}{first}"),
+                        expected: vec![0, d_model],
+                        found: shape,
+                    });
                 }
                 None => return Err(file.read_f32(first).expect_err("the tensor is absent")),
             }
         };
-        let shared_experts = (0..)
-            .take_while(|j| file.contains(&style.expert_names("shared_experts", *j)[0]))
-            .count();
-        let arch = Architecture { d_model, d_ff, num_experts, expert_kind: kind, router_bias: !router_bias.is_empty(), shared_experts };
+        let shared_experts = (0..).take_while(|j| file.contains(&style.expert_names("shared_experts", *j)[0])).count();
+        let arch = Architecture {
+            d_model,
+            d_ff,
+            num_experts,
+            expert_kind: kind,
+            router_bias: !router_bias.is_empty(),
+            shared_experts,
+        };
         arch.validate()?;
 
         let swiglu = kind == ExpertKind::Swiglu;
@@ -225,7 +230,8 @@ impl LayerWeights {
             other => Err(MoeError::Config(format!("cannot write dtype {other}; use F32, F16 or BF16"))),
         };
         let (d, ff) = (a.d_model, a.d_ff);
-        let mut tensors = vec![(format!("{prefix}{}", style.router_weight()), make(vec![a.num_experts, d], &self.router)?)];
+        let mut tensors =
+            vec![(format!("{prefix}{}", style.router_weight()), make(vec![a.num_experts, d], &self.router)?)];
         if a.router_bias {
             tensors.push((format!("{prefix}{}", style.router_bias()), make(vec![a.num_experts], &self.router_bias)?));
         }
@@ -279,7 +285,14 @@ mod tests {
     use super::*;
 
     fn arch(kind: ExpertKind, shared: usize, bias: bool) -> Architecture {
-        Architecture { d_model: 6, d_ff: 10, num_experts: 3, expert_kind: kind, router_bias: bias, shared_experts: shared }
+        Architecture {
+            d_model: 6,
+            d_ff: 10,
+            num_experts: 3,
+            expert_kind: kind,
+            router_bias: bias,
+            shared_experts: shared,
+        }
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Helpers shared by the native test files.
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
-use moe_clinic::moe::{Architecture, Capacity, ExpertKind, LayerWeights, Noise, RouterKind, Routing, Trace, forward_cpu};
+use moe_clinic::moe::{
+    Architecture, Capacity, ExpertKind, LayerWeights, Noise, RouterKind, Routing, Trace, forward_cpu,
+};
 use moe_clinic::rng::Rng;
 
 /// Set to 1 to let GPU tests pass without an adapter. Unset, a missing adapter fails.
@@ -18,7 +20,9 @@ pub fn gpu_context() -> Option<std::rc::Rc<moe_clinic::gpu::GpuContext>> {
             eprintln!("skipping GPU test ({SKIP_GPU_VAR}=1): {e}");
             None
         }
-        Err(e) => panic!("{e}. GPU tests need an adapter (install mesa-vulkan-drivers for lavapipe), or set {SKIP_GPU_VAR}=1 to skip them"),
+        Err(e) => panic!(
+            "{e}. GPU tests need an adapter (install mesa-vulkan-drivers for lavapipe), or set {SKIP_GPU_VAR}=1 to skip them"
+        ),
     }
 }
 
@@ -134,7 +138,12 @@ pub fn random_case(case: u64) -> (Architecture, Routing, usize) {
 /// Hidden states for which every routing decision clears the margin rule: tokens whose
 /// decisions are near-ties are redrawn (a few rounds) so that the comparison can demand
 /// identical choices. Returns the inputs and the reference trace.
-pub fn inputs_with_margin(weights: &LayerWeights, routing: &Routing, tokens: usize, seed: u64) -> (Vec<f32>, Trace, usize) {
+pub fn inputs_with_margin(
+    weights: &LayerWeights,
+    routing: &Routing,
+    tokens: usize,
+    seed: u64,
+) -> (Vec<f32>, Trace, usize) {
     let d = weights.arch.d_model;
     let mut rng = Rng::new(seed);
     let mut x = rng.normals(tokens * d, 1.0);
@@ -152,4 +161,3 @@ pub fn inputs_with_margin(weights: &LayerWeights, routing: &Routing, tokens: usi
     let left = near_tie_tokens(&cpu).len();
     (x, cpu, left)
 }
-

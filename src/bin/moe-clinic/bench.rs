@@ -43,7 +43,10 @@ struct Measured {
 
 pub fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
     let choice: BackendChoice = args.backend.parse()?;
-    println!("moe-clinic bench: d_model {D_MODEL}, d_ff {D_FF}, median of {} runs after {} warm-up", args.runs, args.warmup);
+    println!(
+        "moe-clinic bench: d_model {D_MODEL}, d_ff {D_FF}, median of {} runs after {} warm-up",
+        args.runs, args.warmup
+    );
     let mut header_done = false;
     for (experts, k, kind) in SHAPES {
         let arch = |num_experts, d_ff| Architecture {
@@ -104,7 +107,13 @@ pub fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
 
 /// Median time of `args.runs` forwards: GPU timestamps summed over the stages where the
 /// adapter has them, else wall time including upload and readback.
-fn measure(engine: &mut Engine, routing: &Routing, x: &[f32], tokens: usize, args: &BenchArgs) -> Result<Measured, Box<dyn std::error::Error>> {
+fn measure(
+    engine: &mut Engine,
+    routing: &Routing,
+    x: &[f32],
+    tokens: usize,
+    args: &BenchArgs,
+) -> Result<Measured, Box<dyn std::error::Error>> {
     let forward = |engine: &mut Engine| pollster::block_on(engine.forward(routing, x, tokens));
     for _ in 0..args.warmup {
         forward(engine)?;

@@ -5,7 +5,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "moe-clinic", version, about = "A Mixture-of-Experts layer on WGSL compute shaders, with its CPU reference.")]
+#[command(
+    name = "moe-clinic",
+    version,
+    about = "A Mixture-of-Experts layer on WGSL compute shaders, with its CPU reference."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
