@@ -94,3 +94,31 @@ fn large_layer_matches_cpu() {
     assert_traces_match("T=1024 E=16 k=2", &gpu, &cpu, ties == 0);
     assert_eq!(ties, 0);
 }
+
+/// A forward whose buffers would exceed the adapter's limits is an error that names the
+/// limit, raised before anything is allocated; the layer stays usable.
+#[test]
+fn sizes_beyond_the_adapter_limits_are_named_errors() {
+    let Some(ctx) = gpu_context() else { return };
+    let limit = ctx.limits.max_storage_buffer_binding_size.min(ctx.limits.max_buffer_size);
+    let arch = Architecture {
+        d_model: 4,
+        d_ff: 4096,
+        num_experts: 1,
+        expert_kind: ExpertKind::Relu,
+        router_bias: false,
+        shared_experts: 0,
+    };
+    let weights = LayerWeights::random(arch, 1, 1.0);
+    let mut layer = pollster::block_on(GpuLayer::new(ctx, &weights)).unwrap();
+    let routing = Routing { router: RouterKind::Mixtral, top_k: 1, capacity: Capacity::Dropless, noise: None };
+    // Each routed row holds d_ff floats of hidden activations.
+    let tokens = (limit / (4096 * 4)) as usize + 1;
+    let x = vec![0.25; tokens * 4];
+    let err = pollster::block_on(layer.forward(&routing, &x, tokens)).expect_err("too large for this adapter");
+    let message = err.to_string();
+    assert!(message.contains("max_storage_buffer_binding_size") || message.contains("max_buffer_size"), "{message}");
+    assert!(message.contains("hidden activations"), "{message}");
+    let ok = pollster::block_on(layer.forward(&routing, &x[..8], 2)).expect("still usable");
+    assert_eq!(ok.tokens, 2);
+}
