@@ -1,5 +1,6 @@
 //! The MoE layer: configuration, weights, the CPU reference and the trace.
 
+pub mod backward;
 pub mod config;
 pub mod error;
 pub mod noise;

@@ -1,0 +1,341 @@
+//! Gradients of the MoE layer, one function per forward stage of `reference.rs`, in reverse
+//! order, written loop for loop like their forward twins so that each can later become a
+//! WGSL kernel of its own (training in the browser).
+//!
+//! ```text
+//! dy --combine_backward--> d_expert_out, d_gate
+//!    --expert_down_backward--> d_hidden, dW2 --expert_up_backward--> dW1, dW3, dx (experts)
+//! d_gate --router_select_backward--> dp (+ aux loss) --router_softmax_backward--> d_logits
+//!    (+ z-loss) --router_logits_backward--> d_router, d_bias, dx (router)
+//! ```
+//! The routing decisions themselves (top-k, capacity, expert choice) are piecewise
+//! constant: gradients flow through the gates, as in every MoE paper.
+
+use super::config::{ExpertKind, RouterKind, Routing};
+use super::reference::{Dims, LayerRun, Rows};
+use super::weights::LayerWeights;
+
+/// Gradients for every tensor of [`LayerWeights`], same layouts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerGrads {
+    pub router: Vec<f32>,
+    pub router_bias: Vec<f32>,
+    pub w1: Vec<f32>,
+    pub w3: Vec<f32>,
+    pub w2: Vec<f32>,
+}
+
+impl LayerGrads {
+    pub fn zeros(weights: &LayerWeights) -> Self {
+        LayerGrads {
+            router: vec![0.0; weights.router.len()],
+            router_bias: vec![0.0; weights.router_bias.len()],
+            w1: vec![0.0; weights.w1.len()],
+            w3: vec![0.0; weights.w3.len()],
+            w2: vec![0.0; weights.w2.len()],
+        }
+    }
+}
+
+/// Auxiliary loss coefficients for training.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AuxCoefficients {
+    /// Weight of the load-balancing loss E * sum_i f_i P_i (0 turns the manager off).
+    pub balance: f32,
+    /// Weight of the router z-loss mean(logsumexp(logits)^2).
+    pub z_loss: f32,
+}
+
+/// The auxiliary losses of one forward, as the trainer adds them: `(balance, z)`; the
+/// balance loss is 0 for routers without per-token choices (expert-choice, dense).
+pub fn aux_losses(run: &LayerRun, routing: &Routing) -> (f32, f32) {
+    let Dims { tokens, experts, .. } = run.dims;
+    if tokens == 0 {
+        return (0.0, 0.0);
+    }
+    let mut z = 0.0f32;
+    for t in 0..tokens {
+        let lse = logsumexp(&run.logits[t * experts..(t + 1) * experts]);
+        z += lse * lse;
+    }
+    let mut balance = 0.0f32;
+    if has_balance_loss(routing.router) {
+        for i in 0..experts {
+            let f = run.demand[i] as f32 / (tokens * routing.top_k) as f32;
+            let mean_p: f32 = (0..tokens).map(|t| run.probs[t * experts + i]).sum::<f32>() / tokens as f32;
+            balance += f * mean_p;
+        }
+        balance *= experts as f32;
+    }
+    (balance, z / tokens as f32)
+}
+
+fn has_balance_loss(router: RouterKind) -> bool {
+    matches!(router, RouterKind::Mixtral | RouterKind::Switch | RouterKind::TokenChoice)
+}
+
+fn logsumexp(row: &[f32]) -> f32 {
+    let max = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+    max + row.iter().map(|&l| (l - max).exp()).sum::<f32>().ln()
+}
+
+/// Back-propagates `dy` (`[T, d_model]`, the gradient of the loss with respect to the
+/// layer's output) and the auxiliary losses through the layer. Accumulates weight
+/// gradients into `grads` and returns the gradient with respect to the input `x`.
+pub fn backward(
+    weights: &LayerWeights,
+    routing: &Routing,
+    x: &[f32],
+    run: &LayerRun,
+    dy: &[f32],
+    coefficients: AuxCoefficients,
+    grads: &mut LayerGrads,
+) -> Vec<f32> {
+    let dims = &run.dims;
+    let rows = Rows { offsets: &run.offsets, seated: &run.seated, block_expert: &run.block_expert };
+    let mut dx = vec![0.0f32; x.len()];
+    let (d_out, d_gate) = combine_backward(dims, &run.slot_row, &run.assign_gate, &run.expert_out, dy);
+    let d_hidden = expert_down_backward(dims, &run.hidden, &rows, &weights.w2, &d_out, &mut grads.w2);
+    expert_up_backward(
+        dims,
+        weights.arch.expert_kind,
+        x,
+        &run.row_token,
+        &rows,
+        (&weights.w1, &weights.w3),
+        &d_hidden,
+        (&mut grads.w1, &mut grads.w3),
+        &mut dx,
+    );
+    let mut d_probs =
+        router_select_backward(dims, routing.router, &run.probs, &run.assign_expert, &run.assign_gate, &d_gate);
+    if coefficients.balance != 0.0 && has_balance_loss(routing.router) {
+        balance_loss_backward(dims, routing.top_k, &run.demand, coefficients.balance, &mut d_probs);
+    }
+    let mut d_logits = router_softmax_backward(dims, &run.probs, &d_probs);
+    if coefficients.z_loss != 0.0 {
+        z_loss_backward(dims, &run.logits, coefficients.z_loss, &mut d_logits);
+    }
+    router_logits_backward(dims, x, &weights.router, &d_logits, grads, &mut dx);
+    dx
+}
+
+/// Twin of `combine`: y[t] = sum_s gate[t,s] * out[row(t,s)]. Returns
+/// `(d_expert_out, d_gate)`; dropped and empty slots get no gradient.
+pub fn combine_backward(
+    dims: &Dims,
+    slot_row: &[i32],
+    assign_gate: &[f32],
+    expert_out: &[f32],
+    dy: &[f32],
+) -> (Vec<f32>, Vec<f32>) {
+    let d = dims.d_model;
+    let mut d_out = vec![0.0f32; expert_out.len()];
+    let mut d_gate = vec![0.0f32; assign_gate.len()];
+    for t in 0..dims.tokens {
+        for slot in 0..dims.total_slots {
+            let a = t * dims.total_slots + slot;
+            let row = slot_row[a];
+            if row < 0 {
+                continue;
+            }
+            let row = row as usize;
+            let mut dg = 0.0f32;
+            for c in 0..d {
+                d_out[row * d + c] += assign_gate[a] * dy[t * d + c];
+                dg += dy[t * d + c] * expert_out[row * d + c];
+            }
+            d_gate[a] = dg;
+        }
+    }
+    (d_out, d_gate)
+}
+
+/// Twin of `expert_down`: out[row] = W2[e] hidden[row]. Accumulates dW2, returns d_hidden.
+pub fn expert_down_backward(
+    dims: &Dims,
+    hidden: &[f32],
+    rows: &Rows,
+    w2: &[f32],
+    d_out: &[f32],
+    d_w2: &mut [f32],
+) -> Vec<f32> {
+    let (d, ff) = (dims.d_model, dims.d_ff);
+    let mut d_hidden = vec![0.0f32; hidden.len()];
+    for row in 0..rows.count() {
+        let Some(e) = rows.expert(row) else { continue };
+        for c in 0..d {
+            let g = d_out[row * d + c];
+            let w = (e * d + c) * ff;
+            for f in 0..ff {
+                d_w2[w + f] += g * hidden[row * ff + f];
+                d_hidden[row * ff + f] += g * w2[w + f];
+            }
+        }
+    }
+    d_hidden
+}
+
+/// Twin of `expert_up`: hidden = act(W1 x) (* W3 x for SwiGLU). Recomputes the
+/// pre-activations, accumulates dW1 (and dW3) and adds the experts' part of dx.
+#[allow(clippy::too_many_arguments, reason = "mirrors expert_up's bindings one for one")]
+pub fn expert_up_backward(
+    dims: &Dims,
+    kind: ExpertKind,
+    x: &[f32],
+    row_token: &[u32],
+    rows: &Rows,
+    (w1, w3): (&[f32], &[f32]),
+    d_hidden: &[f32],
+    (d_w1, d_w3): (&mut [f32], &mut [f32]),
+    dx: &mut [f32],
+) {
+    let (d, ff) = (dims.d_model, dims.d_ff);
+    for row in 0..rows.count() {
+        let Some(e) = rows.expert(row) else { continue };
+        let token = row_token[row] as usize;
+        let xr = &x[token * d..(token + 1) * d];
+        for f in 0..ff {
+            let w = (e * ff + f) * d;
+            let a: f32 = xr.iter().zip(&w1[w..w + d]).map(|(p, q)| p * q).sum();
+            let linear: f32 =
+                if kind == ExpertKind::Swiglu { xr.iter().zip(&w3[w..w + d]).map(|(p, q)| p * q).sum() } else { 1.0 };
+            let (da, dlinear) = activate_backward(kind, a, linear, d_hidden[row * ff + f]);
+            for i in 0..d {
+                d_w1[w + i] += da * xr[i];
+                dx[token * d + i] += da * w1[w + i];
+            }
+            if kind == ExpertKind::Swiglu {
+                for i in 0..d {
+                    d_w3[w + i] += dlinear * xr[i];
+                    dx[token * d + i] += dlinear * w3[w + i];
+                }
+            }
+        }
+    }
+}
+
+/// Twin of `activate`: the gradients with respect to the pre-activation `a` and (SwiGLU)
+/// the linear branch, given the gradient `g` of the activation's output.
+pub fn activate_backward(kind: ExpertKind, a: f32, linear: f32, g: f32) -> (f32, f32) {
+    match kind {
+        ExpertKind::Relu => (if a > 0.0 { g } else { 0.0 }, 0.0),
+        ExpertKind::Swiglu => {
+            let s = 1.0 / (1.0 + (-a).exp());
+            let silu = a * s;
+            (g * linear * (s + a * s * (1.0 - s)), g * silu)
+        }
+        ExpertKind::Gelu => {
+            const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+            let inner = SQRT_2_OVER_PI * (a + 0.044715 * a * a * a);
+            // The forward clamps the tanh argument; beyond the clamp its slope is 0.
+            let (tanh, slope) = if inner.abs() >= 10.0 {
+                (inner.signum(), 0.0)
+            } else {
+                let th = inner.tanh();
+                (th, (1.0 - th * th) * SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044715 * a * a))
+            };
+            (g * (0.5 * (1.0 + tanh) + 0.5 * a * slope), 0.0)
+        }
+    }
+}
+
+/// Twin of `router_select`: gates are p (switch, expert-choice, dense) or p renormalised
+/// over the chosen experts (mixtral, token-choice: g_s = p_s / S with S the chosen p's sum,
+/// so dp_r = (dg_r - sum_s dg_s g_s) / S). Shared slots have constant gates. Returns dp.
+pub fn router_select_backward(
+    dims: &Dims,
+    router: RouterKind,
+    probs: &[f32],
+    assign_expert: &[i32],
+    assign_gate: &[f32],
+    d_gate: &[f32],
+) -> Vec<f32> {
+    let experts = dims.experts;
+    let mut d_probs = vec![0.0f32; dims.tokens * experts];
+    for t in 0..dims.tokens {
+        let base = t * dims.total_slots;
+        let chosen: Vec<usize> = (0..dims.slots).filter(|&s| assign_expert[base + s] >= 0).collect();
+        let expert = |s: usize| assign_expert[base + s] as usize;
+        if router.renormalises() {
+            let sum: f32 = chosen.iter().map(|&s| probs[t * experts + expert(s)]).sum();
+            let sum_dg_g: f32 = chosen.iter().map(|&s| d_gate[base + s] * assign_gate[base + s]).sum();
+            for &s in &chosen {
+                d_probs[t * experts + expert(s)] += (d_gate[base + s] - sum_dg_g) / sum;
+            }
+        } else {
+            for &s in &chosen {
+                d_probs[t * experts + expert(s)] += d_gate[base + s];
+            }
+        }
+    }
+    d_probs
+}
+
+/// The balance loss E * sum_i f_i * mean_t p[t,i] (f_i piecewise constant):
+/// dp[t,i] += coefficient * E * f_i / T.
+pub fn balance_loss_backward(dims: &Dims, top_k: usize, demand: &[u32], coefficient: f32, d_probs: &mut [f32]) {
+    let (tokens, experts) = (dims.tokens, dims.experts);
+    for i in 0..experts {
+        let f = demand[i] as f32 / (tokens * top_k) as f32;
+        let g = coefficient * experts as f32 * f / tokens as f32;
+        for t in 0..tokens {
+            d_probs[t * experts + i] += g;
+        }
+    }
+}
+
+/// Twin of `router_softmax`: d_logit = p * (dp - sum_j p_j dp_j). Noise is additive, so
+/// the clean logits get the same gradient.
+pub fn router_softmax_backward(dims: &Dims, probs: &[f32], d_probs: &[f32]) -> Vec<f32> {
+    let experts = dims.experts;
+    let mut d_logits = vec![0.0f32; probs.len()];
+    for t in 0..dims.tokens {
+        let p = &probs[t * experts..(t + 1) * experts];
+        let dp = &d_probs[t * experts..(t + 1) * experts];
+        let dot: f32 = p.iter().zip(dp).map(|(a, b)| a * b).sum();
+        for e in 0..experts {
+            d_logits[t * experts + e] = p[e] * (dp[e] - dot);
+        }
+    }
+    d_logits
+}
+
+/// The z-loss mean_t lse(logits_t)^2 on the clean logits:
+/// d_logit[t,e] += coefficient * 2 * lse_t * softmax(logits_t)_e / T.
+pub fn z_loss_backward(dims: &Dims, logits: &[f32], coefficient: f32, d_logits: &mut [f32]) {
+    let experts = dims.experts;
+    for t in 0..dims.tokens {
+        let row = &logits[t * experts..(t + 1) * experts];
+        let lse = logsumexp(row);
+        for e in 0..experts {
+            let softmax = (row[e] - lse).exp();
+            d_logits[t * experts + e] += coefficient * 2.0 * lse * softmax / dims.tokens as f32;
+        }
+    }
+}
+
+/// Twin of `router_logits`: logits[t,e] = x[t] . router[e] + bias[e]. Accumulates the
+/// router's gradients and adds the router's part of dx.
+pub fn router_logits_backward(
+    dims: &Dims,
+    x: &[f32],
+    router: &[f32],
+    d_logits: &[f32],
+    grads: &mut LayerGrads,
+    dx: &mut [f32],
+) {
+    let (d, experts) = (dims.d_model, dims.experts);
+    for t in 0..dims.tokens {
+        for e in 0..experts {
+            let g = d_logits[t * experts + e];
+            if let Some(b) = grads.router_bias.get_mut(e) {
+                *b += g;
+            }
+            for i in 0..d {
+                grads.router[e * d + i] += g * x[t * d + i];
+                dx[t * d + i] += g * router[e * d + i];
+            }
+        }
+    }
+}

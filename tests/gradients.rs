@@ -1,0 +1,133 @@
+//! Every backward stage against central finite differences of the forward, for every
+//! expert kind and every router, the auxiliary losses included.
+#![cfg(not(target_arch = "wasm32"))]
+
+use moe_clinic::moe::backward::{AuxCoefficients, LayerGrads, aux_losses, backward};
+use moe_clinic::moe::reference::forward;
+use moe_clinic::moe::{Architecture, Capacity, ExpertKind, LayerWeights, RouterKind, Routing};
+use moe_clinic::rng::Rng;
+
+/// L = sum(r * y) + balance * aux + z * z_loss, in f64 from the f32 forward.
+fn loss(weights: &LayerWeights, routing: &Routing, x: &[f32], tokens: usize, r: &[f32], c: AuxCoefficients) -> f64 {
+    let run = forward(weights, routing, x, tokens).unwrap();
+    let (balance, z) = aux_losses(&run, routing);
+    let projected: f64 = run.output.iter().zip(r).map(|(y, r)| *y as f64 * *r as f64).sum();
+    projected + c.balance as f64 * balance as f64 + c.z_loss as f64 * z as f64
+}
+
+/// The smallest gap between consecutive sorted probabilities of any token: routing must
+/// not change under the finite-difference steps.
+fn min_gap(weights: &LayerWeights, routing: &Routing, x: &[f32], tokens: usize) -> f32 {
+    let run = forward(weights, routing, x, tokens).unwrap();
+    let e = weights.arch.num_experts;
+    let mut gap = f32::INFINITY;
+    for t in 0..tokens {
+        let mut p = run.probs[t * e..(t + 1) * e].to_vec();
+        p.sort_by(|a, b| b.total_cmp(a));
+        for w in p.windows(2) {
+            gap = gap.min(w[0] - w[1]);
+        }
+    }
+    gap
+}
+
+/// The smallest |w1[e,f] . x[t]| over all experts, units and tokens: ReLU's kink must not
+/// lie within a finite-difference step.
+fn min_preactivation(weights: &LayerWeights, x: &[f32]) -> f32 {
+    let d = weights.arch.d_model;
+    let mut smallest = f32::INFINITY;
+    for row in weights.w1.chunks(d) {
+        for xt in x.chunks(d) {
+            smallest = smallest.min(row.iter().zip(xt).map(|(a, b)| a * b).sum::<f32>().abs());
+        }
+    }
+    smallest
+}
+
+fn check(kind: ExpertKind, routing: Routing, shared: usize, bias: bool, seed: u64) {
+    let arch = Architecture {
+        d_model: 5,
+        d_ff: 7,
+        num_experts: 4,
+        expert_kind: kind,
+        router_bias: bias,
+        shared_experts: shared,
+    };
+    let tokens = 6;
+    let coefficients = AuxCoefficients { balance: 0.3, z_loss: 0.05 };
+    let mut rng = Rng::new(seed);
+    // Redraw until routing is far from any tie.
+    let (mut weights, mut x);
+    loop {
+        weights = LayerWeights::random(arch, rng.next_u64(), 0.8);
+        x = rng.normals(tokens * arch.d_model, 1.0);
+        if min_gap(&weights, &routing, &x, tokens) > 0.02 && min_preactivation(&weights, &x) > 0.01 {
+            break;
+        }
+    }
+    let r = rng.normals(tokens * arch.d_model, 1.0);
+    let run = forward(&weights, &routing, &x, tokens).unwrap();
+    let mut grads = LayerGrads::zeros(&weights);
+    let dx = backward(&weights, &routing, &x, &run, &r, coefficients, &mut grads);
+
+    let label = format!("{kind:?} {routing:?} shared {shared} bias {bias}");
+    let eps = 1e-3f32;
+    let compare = |what: &str, analytic: f32, plus: f64, minus: f64| {
+        let numeric = (plus - minus) / (2.0 * eps as f64);
+        let err = (analytic as f64 - numeric).abs();
+        assert!(err <= 2e-3 + 2e-2 * numeric.abs(), "{label}: {what}: analytic {analytic}, numeric {numeric}");
+    };
+    for i in 0..x.len() {
+        let mut xp = x.clone();
+        xp[i] += eps;
+        let mut xm = x.clone();
+        xm[i] -= eps;
+        compare(
+            &format!("dx[{i}]"),
+            dx[i],
+            loss(&weights, &routing, &xp, tokens, &r, coefficients),
+            loss(&weights, &routing, &xm, tokens, &r, coefficients),
+        );
+    }
+    type Field = fn(&mut LayerWeights) -> &mut Vec<f32>;
+    let fields: [(&str, Field, &Vec<f32>); 5] = [
+        ("router", |w| &mut w.router, &grads.router),
+        ("router_bias", |w| &mut w.router_bias, &grads.router_bias),
+        ("w1", |w| &mut w.w1, &grads.w1),
+        ("w3", |w| &mut w.w3, &grads.w3),
+        ("w2", |w| &mut w.w2, &grads.w2),
+    ];
+    for (name, field, grad) in fields {
+        let len = field(&mut weights.clone()).len();
+        // Every router and bias entry; a sample of the expert matrices.
+        let picks: Vec<usize> = if len <= 40 { (0..len).collect() } else { (0..40).map(|_| rng.below(len)).collect() };
+        for i in picks {
+            let mut plus = weights.clone();
+            field(&mut plus)[i] += eps;
+            let mut minus = weights.clone();
+            field(&mut minus)[i] -= eps;
+            compare(
+                &format!("{name}[{i}]"),
+                grad[i],
+                loss(&plus, &routing, &x, tokens, &r, coefficients),
+                loss(&minus, &routing, &x, tokens, &r, coefficients),
+            );
+        }
+    }
+}
+
+#[test]
+fn layer_gradients_match_finite_differences() {
+    let routings = [
+        Routing { router: RouterKind::Mixtral, top_k: 2, capacity: Capacity::Dropless, noise: None },
+        Routing { router: RouterKind::Switch, top_k: 1, capacity: Capacity::Absolute(2), noise: None },
+        Routing { router: RouterKind::TokenChoice, top_k: 2, capacity: Capacity::Absolute(3), noise: None },
+        Routing { router: RouterKind::ExpertChoice, top_k: 1, capacity: Capacity::Factor(1.0), noise: None },
+        Routing { router: RouterKind::Dense, top_k: 4, capacity: Capacity::Dropless, noise: None },
+    ];
+    for (i, routing) in routings.into_iter().enumerate() {
+        for (j, kind) in ExpertKind::ALL.into_iter().enumerate() {
+            check(kind, routing, i % 2, j == 1, (i * 3 + j) as u64);
+        }
+    }
+}
