@@ -131,3 +131,103 @@ fn layer_gradients_match_finite_differences() {
         }
     }
 }
+
+/// The whole clinic model: cross-entropy plus both auxiliary losses, through head,
+/// residual, MoE layer, mixer and embedding.
+#[test]
+fn clinic_gradients_match_finite_differences() {
+    use moe_clinic::model::clinic::{ClinicConfig, ClinicGrads, ClinicWeights};
+    use moe_clinic::model::corpus::{Lang, Specialty};
+    use moe_clinic::model::train::{Sample, accumulate};
+    use moe_clinic::moe::Style;
+
+    for (style, kind, routing, shared) in [
+        (
+            Style::Switch,
+            ExpertKind::Relu,
+            Routing { router: RouterKind::Switch, top_k: 1, capacity: Capacity::Factor(1.25), noise: None },
+            0,
+        ),
+        (
+            Style::Mixtral,
+            ExpertKind::Swiglu,
+            Routing { router: RouterKind::Mixtral, top_k: 2, capacity: Capacity::Dropless, noise: None },
+            1,
+        ),
+    ] {
+        let config = ClinicConfig {
+            name: "test".into(),
+            vocab_size: 11,
+            conv_width: 3,
+            style,
+            moe: Architecture {
+                d_model: 6,
+                d_ff: 5,
+                num_experts: 4,
+                expert_kind: kind,
+                router_bias: false,
+                shared_experts: shared,
+            },
+            routing,
+        };
+        let sample = Sample { ids: vec![3, 1, 4, 1, 5, 9, 2], label: Specialty::Neurology, lang: Lang::En };
+        let coefficients = AuxCoefficients { balance: 0.2, z_loss: 0.01 };
+        let mut rng = Rng::new(42);
+        let mut weights;
+        loop {
+            weights = ClinicWeights::init(config.clone(), rng.next_u64());
+            // Larger weights than at initialisation, so every term has a visible gradient.
+            for (_, t) in weights.tensors_mut() {
+                t.iter_mut().for_each(|v| *v *= 3.0);
+            }
+            let x = moe_clinic::model::clinic::embed(&weights, &sample.ids);
+            let (_, h) = moe_clinic::model::clinic::mix(&weights, &x, sample.ids.len());
+            if min_gap(&weights.moe, &routing, &h, sample.ids.len()) > 0.02
+                && min_preactivation(&weights.moe, &h) > 0.01
+            {
+                break;
+            }
+        }
+        let loss = |w: &ClinicWeights| {
+            let mut g = ClinicGrads::zeros(w);
+            let mut lg = LayerGrads::zeros(&w.moe);
+            let s = accumulate(w, &sample, coefficients, &mut g, &mut lg);
+            s.cross_entropy as f64 + 0.2 * s.balance as f64 + 0.01 * s.z_loss as f64
+        };
+        let mut grads = ClinicGrads::zeros(&weights);
+        let mut layer_grads = LayerGrads::zeros(&weights.moe);
+        accumulate(&weights, &sample, coefficients, &mut grads, &mut layer_grads);
+        let analytic: Vec<Vec<f32>> = vec![
+            grads.embed,
+            grads.conv,
+            grads.context,
+            grads.head,
+            grads.head_bias,
+            layer_grads.router,
+            layer_grads.router_bias,
+            layer_grads.w1,
+            layer_grads.w3,
+            layer_grads.w2,
+        ];
+        let eps = 1e-3f32;
+        let names: Vec<&str> = weights.clone().tensors_mut().iter().map(|(n, _)| *n).collect();
+        for (k, name) in names.iter().enumerate() {
+            let len = analytic[k].len();
+            let picks: Vec<usize> =
+                if len <= 30 { (0..len).collect() } else { (0..30).map(|_| rng.below(len)).collect() };
+            for i in picks {
+                let mut plus = weights.clone();
+                plus.tensors_mut()[k].1[i] += eps;
+                let mut minus = weights.clone();
+                minus.tensors_mut()[k].1[i] -= eps;
+                let numeric = (loss(&plus) - loss(&minus)) / (2.0 * eps as f64);
+                let err = (analytic[k][i] as f64 - numeric).abs();
+                assert!(
+                    err <= 2e-3 + 2e-2 * numeric.abs(),
+                    "{style:?} {name}[{i}]: analytic {}, numeric {numeric}",
+                    analytic[k][i]
+                );
+            }
+        }
+    }
+}

@@ -1,4 +1,6 @@
-//! The clinic model: a bilingual triage corpus, and (to come) its tokenizer, model and
-//! trainer around the MoE layer.
+//! The clinic model: a bilingual triage corpus, the model around the MoE layer, and its
+//! trainer.
 
+pub mod clinic;
 pub mod corpus;
+pub mod train;

@@ -1,0 +1,177 @@
+//! The trainer: cross-entropy on the diagnosis plus the load-balancing loss and the router
+//! z-loss, Adam, one sentence per MoE forward (capacity counts per sentence), minibatches
+//! of sentences. Single-threaded and deterministic for a seed: the same binary on the same
+//! kind of machine writes the same weights bit for bit.
+
+use super::clinic::{ClinicGrads, ClinicWeights, embed, embed_backward, head, head_backward, mix, mix_backward};
+use super::corpus::{Lang, Specialty};
+use crate::moe::backward::{AuxCoefficients, LayerGrads, aux_losses, backward};
+use crate::moe::reference;
+use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
+
+/// One tokenized, labelled sentence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    pub ids: Vec<u32>,
+    pub label: Specialty,
+    pub lang: Lang,
+}
+
+/// How to train.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainSpec {
+    pub seed: u64,
+    pub epochs: usize,
+    /// Sentences per optimiser step.
+    pub batch: usize,
+    /// Adam's peak learning rate; decays along a cosine to a tenth by the last step.
+    pub learning_rate: f32,
+    /// Load-balancing loss weight (0: no clinic manager).
+    pub balance: f32,
+    pub z_loss: f32,
+}
+
+/// Losses averaged over an epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EpochLog {
+    pub epoch: usize,
+    pub cross_entropy: f32,
+    pub balance: f32,
+    pub z_loss: f32,
+    pub train_accuracy: f32,
+}
+
+/// Adam's moment estimates for one tensor.
+struct Moments {
+    m: Vec<f32>,
+    v: Vec<f32>,
+}
+
+/// Trains `weights` in place on `samples`; `progress` receives each epoch's log.
+pub fn train(
+    weights: &mut ClinicWeights,
+    samples: &[Sample],
+    spec: &TrainSpec,
+    mut progress: impl FnMut(&EpochLog),
+) -> Vec<EpochLog> {
+    let mut rng = Rng::new(spec.seed);
+    let mut order: Vec<usize> = (0..samples.len()).collect();
+    let steps_per_epoch = samples.len().div_ceil(spec.batch);
+    let total_steps = (steps_per_epoch * spec.epochs).max(1);
+    let mut moments: Vec<Moments> =
+        weights.tensors_mut().iter().map(|(_, t)| Moments { m: vec![0.0; t.len()], v: vec![0.0; t.len()] }).collect();
+    let coefficients = AuxCoefficients { balance: spec.balance, z_loss: spec.z_loss };
+    let mut logs = Vec::new();
+    let mut step = 0usize;
+    for epoch in 0..spec.epochs {
+        // Fisher-Yates with the run's own generator: the order is part of the seed.
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.below(i + 1));
+        }
+        let mut log = EpochLog { epoch: epoch + 1, ..Default::default() };
+        for batch in order.chunks(spec.batch) {
+            let mut grads = ClinicGrads::zeros(weights);
+            let mut layer_grads = LayerGrads::zeros(&weights.moe);
+            for &i in batch {
+                let s = accumulate(weights, &samples[i], coefficients, &mut grads, &mut layer_grads);
+                log.cross_entropy += s.cross_entropy;
+                log.balance += s.balance;
+                log.z_loss += s.z_loss;
+                log.train_accuracy += f32::from(u8::from(s.correct));
+            }
+            step += 1;
+            let progress_fraction = step as f32 / total_steps as f32;
+            let lr = spec.learning_rate * (0.1 + 0.9 * 0.5 * (1.0 + (std::f32::consts::PI * progress_fraction).cos()));
+            adam_step(weights, &grads, &layer_grads, &mut moments, lr, step, batch.len());
+        }
+        let n = samples.len().max(1) as f32;
+        log.cross_entropy /= n;
+        log.balance /= n;
+        log.z_loss /= n;
+        log.train_accuracy /= n;
+        progress(&log);
+        logs.push(log);
+    }
+    logs
+}
+
+/// One sentence's losses.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SampleLoss {
+    pub cross_entropy: f32,
+    pub balance: f32,
+    pub z_loss: f32,
+    pub correct: bool,
+}
+
+/// Forward and backward of one sentence, gradients added to `grads` / `layer_grads`.
+pub fn accumulate(
+    weights: &ClinicWeights,
+    sample: &Sample,
+    coefficients: AuxCoefficients,
+    grads: &mut ClinicGrads,
+    layer_grads: &mut LayerGrads,
+) -> SampleLoss {
+    let tokens = sample.ids.len();
+    if tokens == 0 {
+        return SampleLoss::default();
+    }
+    let routing = &weights.config.routing;
+    let x = embed(weights, &sample.ids);
+    let (mean, h) = mix(weights, &x, tokens);
+    let run = reference::forward(&weights.moe, routing, &h, tokens).expect("the model's own routing is valid");
+    let (pooled, _, probs) = head(weights, &h, &run.output, tokens);
+    let (balance, z_loss) = aux_losses(&run, routing);
+    let label = sample.label.index();
+    let predicted = (0..probs.len()).max_by(|&a, &b| probs[a].total_cmp(&probs[b])).unwrap_or(0);
+
+    let dz = head_backward(weights, &pooled, &probs, sample.label, tokens, grads);
+    // z = h + y: the residual passes dz to h unchanged, and the layer gets dz as dy.
+    let dh_layer = backward(&weights.moe, routing, &h, &run, &dz, coefficients, layer_grads);
+    let dh: Vec<f32> = dz.iter().zip(&dh_layer).map(|(a, b)| a + b).collect();
+    let dx = mix_backward(weights, &x, &mean, &dh, tokens, grads);
+    embed_backward(weights, &sample.ids, &dx, grads);
+    SampleLoss { cross_entropy: -probs[label].max(1e-30).ln(), balance, z_loss, correct: predicted == label }
+}
+
+/// Adam (Kingma and Ba) with bias correction, on the batch's mean gradient.
+fn adam_step(
+    weights: &mut ClinicWeights,
+    grads: &ClinicGrads,
+    layer_grads: &LayerGrads,
+    moments: &mut [Moments],
+    lr: f32,
+    step: usize,
+    batch: usize,
+) {
+    const BETA1: f32 = 0.9;
+    const BETA2: f32 = 0.999;
+    const EPSILON: f32 = 1e-8;
+    // Same order as ClinicWeights::tensors_mut.
+    let gradients: [&Vec<f32>; 10] = [
+        &grads.embed,
+        &grads.conv,
+        &grads.context,
+        &grads.head,
+        &grads.head_bias,
+        &layer_grads.router,
+        &layer_grads.router_bias,
+        &layer_grads.w1,
+        &layer_grads.w3,
+        &layer_grads.w2,
+    ];
+    let correction1 = 1.0 - BETA1.powi(step as i32);
+    let correction2 = 1.0 - BETA2.powi(step as i32);
+    let scale = 1.0 / batch as f32;
+    for (((_, tensor), gradient), m) in weights.tensors_mut().into_iter().zip(gradients).zip(moments.iter_mut()) {
+        for i in 0..tensor.len() {
+            let g = gradient[i] * scale;
+            m.m[i] = BETA1 * m.m[i] + (1.0 - BETA1) * g;
+            m.v[i] = BETA2 * m.v[i] + (1.0 - BETA2) * g * g;
+            let m_hat = m.m[i] / correction1;
+            let v_hat = m.v[i] / correction2;
+            tensor[i] -= lr * m_hat / (v_hat.sqrt() + EPSILON);
+        }
+    }
+}
