@@ -175,7 +175,7 @@ fn clinic_gradients_match_finite_differences() {
         let mut rng = Rng::new(42);
         let mut weights;
         loop {
-            weights = ClinicWeights::init(config.clone(), rng.next_u64());
+            weights = ClinicWeights::init(config.clone(), rng.next_u64(), 1.0);
             // Larger weights than at initialisation, so every term has a visible gradient.
             for (_, t) in weights.tensors_mut() {
                 t.iter_mut().for_each(|v| *v *= 3.0);

@@ -60,15 +60,24 @@ impl ClinicWeights {
         self.config.moe.d_model
     }
 
-    /// Small random weights to start training from.
-    pub fn init(config: ClinicConfig, seed: u64) -> Self {
+    /// Small random weights to start training from. The context map starts at
+    /// `context_identity` times the identity (plus noise): every token begins by adding
+    /// the sentence's mean embedding, so the router can see the gist of the complaint
+    /// from the first step. Which expert gets which patients is still learned.
+    pub fn init(config: ClinicConfig, seed: u64, context_identity: f32) -> Self {
         let mut rng = Rng::new(seed);
         let d = config.moe.d_model;
         let moe = LayerWeights::random(config.moe, rng.next_u64(), 1.0 / (d as f32).sqrt());
         ClinicWeights {
             embed: rng.normals(config.vocab_size * d, 0.5),
             conv: rng.normals(config.conv_width * d, 0.1),
-            context: rng.normals(d * d, 0.1 / (d as f32).sqrt()),
+            context: {
+                let mut context = rng.normals(d * d, 0.1 / (d as f32).sqrt());
+                for i in 0..d {
+                    context[i * d + i] += context_identity;
+                }
+                context
+            },
             moe,
             head: rng.normals(CLASSES * d, 0.1 / (d as f32).sqrt()),
             head_bias: vec![0.0; CLASSES],

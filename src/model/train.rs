@@ -30,6 +30,14 @@ pub struct TrainSpec {
     /// Load-balancing loss weight (0: no clinic manager).
     pub balance: f32,
     pub z_loss: f32,
+    /// Probability of leaving each token out of a training sentence (word dropout): the
+    /// test split's sentences are built from templates the training split never saw, and
+    /// leaning on every word of a familiar template does not carry over.
+    pub token_dropout: f32,
+    /// Decoupled weight decay (AdamW), per step, times the learning rate.
+    pub weight_decay: f32,
+    /// Initial scale of the identity in the mixer's context map (see `ClinicWeights::init`).
+    pub context_identity: f32,
 }
 
 /// Losses averaged over an epoch.
@@ -74,7 +82,8 @@ pub fn train(
             let mut grads = ClinicGrads::zeros(weights);
             let mut layer_grads = LayerGrads::zeros(&weights.moe);
             for &i in batch {
-                let s = accumulate(weights, &samples[i], coefficients, &mut grads, &mut layer_grads);
+                let kept = drop_tokens(&samples[i], spec.token_dropout, &mut rng);
+                let s = accumulate(weights, &kept, coefficients, &mut grads, &mut layer_grads);
                 log.cross_entropy += s.cross_entropy;
                 log.balance += s.balance;
                 log.z_loss += s.z_loss;
@@ -83,7 +92,7 @@ pub fn train(
             step += 1;
             let progress_fraction = step as f32 / total_steps as f32;
             let lr = spec.learning_rate * (0.1 + 0.9 * 0.5 * (1.0 + (std::f32::consts::PI * progress_fraction).cos()));
-            adam_step(weights, &grads, &layer_grads, &mut moments, lr, step, batch.len());
+            adam_step(weights, &grads, &layer_grads, &mut moments, (lr, spec.weight_decay), step, batch.len());
         }
         let n = samples.len().max(1) as f32;
         log.cross_entropy /= n;
@@ -94,6 +103,15 @@ pub fn train(
         logs.push(log);
     }
     logs
+}
+
+/// A copy of `sample` without each token with probability `p` (never without all).
+fn drop_tokens(sample: &Sample, p: f32, rng: &mut Rng) -> Sample {
+    if p <= 0.0 {
+        return sample.clone();
+    }
+    let ids: Vec<u32> = sample.ids.iter().copied().filter(|_| rng.uniform() >= p).collect();
+    Sample { ids: if ids.is_empty() { sample.ids.clone() } else { ids }, ..sample.clone() }
 }
 
 /// One sentence's losses.
@@ -135,13 +153,14 @@ pub fn accumulate(
     SampleLoss { cross_entropy: -probs[label].max(1e-30).ln(), balance, z_loss, correct: predicted == label }
 }
 
-/// Adam (Kingma and Ba) with bias correction, on the batch's mean gradient.
+/// AdamW (Loshchilov and Hutter): Adam with bias correction on the batch's mean gradient,
+/// plus decoupled weight decay.
 fn adam_step(
     weights: &mut ClinicWeights,
     grads: &ClinicGrads,
     layer_grads: &LayerGrads,
     moments: &mut [Moments],
-    lr: f32,
+    (lr, weight_decay): (f32, f32),
     step: usize,
     batch: usize,
 ) {
@@ -164,14 +183,17 @@ fn adam_step(
     let correction1 = 1.0 - BETA1.powi(step as i32);
     let correction2 = 1.0 - BETA2.powi(step as i32);
     let scale = 1.0 / batch as f32;
-    for (((_, tensor), gradient), m) in weights.tensors_mut().into_iter().zip(gradients).zip(moments.iter_mut()) {
+    for (((name, tensor), gradient), m) in weights.tensors_mut().into_iter().zip(gradients).zip(moments.iter_mut()) {
+        // Decay shrinks matrices toward simpler functions; the router's scale is the z-loss's
+        // business, and biases are not decayed, as usual.
+        let weight_decay = if name.starts_with("moe.router") || name.ends_with("bias") { 0.0 } else { weight_decay };
         for i in 0..tensor.len() {
             let g = gradient[i] * scale;
             m.m[i] = BETA1 * m.m[i] + (1.0 - BETA1) * g;
             m.v[i] = BETA2 * m.v[i] + (1.0 - BETA2) * g * g;
             let m_hat = m.m[i] / correction1;
             let v_hat = m.v[i] / correction2;
-            tensor[i] -= lr * m_hat / (v_hat.sqrt() + EPSILON);
+            tensor[i] -= lr * (m_hat / (v_hat.sqrt() + EPSILON) + weight_decay * tensor[i]);
         }
     }
 }

@@ -1,0 +1,88 @@
+//! `moe-clinic train`: regenerates the tokenizer, the shipped models and their cards from
+//! the seeds (single-threaded, bit for bit on the same kind of machine), and reports.
+
+use clap::Args;
+use moe_clinic::model::build::{Preset, build, index, presets};
+use moe_clinic::model::card::ModelCard;
+use moe_clinic::model::corpus::CorpusSpec;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct TrainArgs {
+    /// Models to train (default: all): switch-4, mixtral-8, shared-gp, no-manager.
+    #[arg(long = "model")]
+    models: Vec<String>,
+    /// Where to write tokenizer.json, NAME.safetensors, NAME.json and index.json.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/www/models"))]
+    out: PathBuf,
+    /// Hand-written evaluation sentences (lang, specialty, text; tab-separated).
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/handwritten.tsv"))]
+    handwritten: PathBuf,
+}
+
+pub fn run(args: TrainArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let all = presets();
+    let chosen: Vec<Preset> = if args.models.is_empty() {
+        all.clone()
+    } else {
+        args.models
+            .iter()
+            .map(|name| {
+                all.iter().find(|p| p.name == name).cloned().ok_or_else(|| {
+                    let names: Vec<&str> = all.iter().map(|p| p.name).collect();
+                    format!("unknown model `{name}`; expected one of {}", names.join(", "))
+                })
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let handwritten = std::fs::read_to_string(&args.handwritten)
+        .map_err(|e| format!("cannot read {}: {e}", args.handwritten.display()))?;
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    let started = std::time::Instant::now();
+    let built = build(&chosen, &CorpusSpec::default(), &handwritten, |name, log| {
+        eprintln!(
+            "{name} epoch {}: cross-entropy {:.4}, balance {:.3}, z-loss {:.3}, train accuracy {:.2}% ({:.0} s)",
+            log.epoch,
+            log.cross_entropy,
+            log.balance,
+            log.z_loss,
+            100.0 * log.train_accuracy,
+            started.elapsed().as_secs_f32()
+        );
+    })?;
+    let write = |name: &str, bytes: &[u8]| {
+        let path = args.out.join(name);
+        std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    write("tokenizer.json", built.tokenizer.to_json().as_bytes())?;
+    write("index.json", (serde_json::to_string_pretty(&index(&all))? + "\n").as_bytes())?;
+    for model in &built.models {
+        write(&format!("{}.safetensors", model.name), &model.weights)?;
+        write(&format!("{}.json", model.name), (serde_json::to_string_pretty(&model.card)? + "\n").as_bytes())?;
+        report(&model.card);
+    }
+    eprintln!("wrote {} model(s) to {} in {:.0} s", built.models.len(), args.out.display(), started.elapsed().as_secs_f32());
+    Ok(())
+}
+
+fn report(card: &ModelCard) {
+    let pct = |x: f64| format!("{:.1}%", 100.0 * x);
+    println!("\n== {} ({} bytes)", card.name, card.weights_bytes);
+    for (kind, list) in [("test", &card.test_accuracy), ("hand-written", &card.handwritten_accuracy)] {
+        let parts: Vec<String> = list.iter().map(|a| format!("{} {} of {}", a.lang, pct(a.accuracy), a.sentences)).collect();
+        println!("{kind} accuracy: {}", parts.join(", "));
+    }
+    println!(
+        "load per expert (pre-capacity, test split): {:?}; max/mean {:.2}, min/mean {:.2}; dropped slots {}",
+        card.load,
+        card.load_max_over_mean,
+        card.load_min_over_mean,
+        pct(card.dropped_slot_share)
+    );
+    println!("NMI(specialty; expert) {:.3}; experts with a specialty label: {} of {}", card.nmi, card.labelled_experts, card.experts.len());
+    for e in &card.experts {
+        let shares: Vec<String> =
+            card.specialties.iter().zip(e.shares).map(|(s, v)| format!("{} {}", &s[..4], pct(v))).collect();
+        println!("  expert {}: {:<11} [{}] top tokens {:?}", e.index, e.label, shares.join(", "), e.top_tokens);
+    }
+}
