@@ -130,7 +130,8 @@ pub fn parse_handwritten(tsv: &str) -> Result<Vec<(Lang, Specialty, String)>> {
         }
         let bad = || MoeError::Format(format!("handwritten.tsv line {}: expected lang, specialty, text", number + 1));
         let mut fields = line.splitn(3, '\t');
-        let (lang, specialty, text) = (fields.next().ok_or_else(bad)?, fields.next().ok_or_else(bad)?, fields.next().ok_or_else(bad)?);
+        let (lang, specialty, text) =
+            (fields.next().ok_or_else(bad)?, fields.next().ok_or_else(bad)?, fields.next().ok_or_else(bad)?);
         let lang = [Lang::En, Lang::PtBr].into_iter().find(|l| l.code() == lang).ok_or_else(bad)?;
         let specialty = Specialty::ALL.into_iter().find(|s| s.name() == specialty).ok_or_else(bad)?;
         rows.push((lang, specialty, text.to_string()));

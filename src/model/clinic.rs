@@ -11,6 +11,8 @@
 //! Each stage has its backward twin here, like `moe::backward` for the layer, so training
 //! can later move to the GPU stage by stage.
 
+#![allow(clippy::needless_range_loop, reason = "index loops written like the kernels they will become")]
+
 use super::corpus::Specialty;
 use crate::moe::tensors::{Tensor, TensorFile, write_tensors};
 use crate::moe::{Architecture, LayerWeights, MoeError, Result, Routing, Style};

@@ -7,3 +7,4 @@ pub mod clinic;
 pub mod corpus;
 pub mod tokenizer;
 pub mod train;
+pub mod triage;

@@ -139,7 +139,7 @@ pub fn accumulate(
     let x = embed(weights, &sample.ids);
     let (mean, h) = mix(weights, &x, tokens);
     let run = reference::forward(&weights.moe, routing, &h, tokens).expect("the model's own routing is valid");
-    let (pooled, _, probs) = head(weights, &h, &run.output, tokens);
+    let (pooled, logits, probs) = head(weights, &h, &run.output, tokens);
     let (balance, z_loss) = aux_losses(&run, routing);
     let label = sample.label.index();
     let predicted = (0..probs.len()).max_by(|&a, &b| probs[a].total_cmp(&probs[b])).unwrap_or(0);
@@ -150,7 +150,10 @@ pub fn accumulate(
     let dh: Vec<f32> = dz.iter().zip(&dh_layer).map(|(a, b)| a + b).collect();
     let dx = mix_backward(weights, &x, &mean, &dh, tokens, grads);
     embed_backward(weights, &sample.ids, &dx, grads);
-    SampleLoss { cross_entropy: -probs[label].max(1e-30).ln(), balance, z_loss, correct: predicted == label }
+    // -ln p[label] as logsumexp - logit: exact even where p[label] underflows.
+    let max = logits.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+    let logsumexp = max + logits.iter().map(|l| (l - max).exp()).sum::<f32>().ln();
+    SampleLoss { cross_entropy: logsumexp - logits[label], balance, z_loss, correct: predicted == label }
 }
 
 /// AdamW (Loshchilov and Hutter): Adam with bias correction on the batch's mean gradient,

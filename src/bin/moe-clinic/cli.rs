@@ -1,6 +1,6 @@
 //! The command line's flags and dispatch.
 
-use crate::{bench, layer, train};
+use crate::{bench, layer, route, train};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -21,6 +21,8 @@ enum Command {
     Layer(layer::LayerArgs),
     /// Time the MoE layer against every expert on every token and against one dense FFN.
     Bench(bench::BenchArgs),
+    /// Route a complaint through a shipped clinic model and print the trace as JSON.
+    Route(route::RouteArgs),
     /// Regenerate the tokenizer, the shipped clinic models and their cards.
     Train(train::TrainArgs),
 }
@@ -44,6 +46,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Layer(args) => layer::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Route(args) => route::run(args),
         Command::Train(args) => train::run(args),
     };
     match result {

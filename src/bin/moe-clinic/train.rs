@@ -61,7 +61,12 @@ pub fn run(args: TrainArgs) -> Result<(), Box<dyn std::error::Error>> {
         write(&format!("{}.json", model.name), (serde_json::to_string_pretty(&model.card)? + "\n").as_bytes())?;
         report(&model.card);
     }
-    eprintln!("wrote {} model(s) to {} in {:.0} s", built.models.len(), args.out.display(), started.elapsed().as_secs_f32());
+    eprintln!(
+        "wrote {} model(s) to {} in {:.0} s",
+        built.models.len(),
+        args.out.display(),
+        started.elapsed().as_secs_f32()
+    );
     Ok(())
 }
 
@@ -69,7 +74,8 @@ fn report(card: &ModelCard) {
     let pct = |x: f64| format!("{:.1}%", 100.0 * x);
     println!("\n== {} ({} bytes)", card.name, card.weights_bytes);
     for (kind, list) in [("test", &card.test_accuracy), ("hand-written", &card.handwritten_accuracy)] {
-        let parts: Vec<String> = list.iter().map(|a| format!("{} {} of {}", a.lang, pct(a.accuracy), a.sentences)).collect();
+        let parts: Vec<String> =
+            list.iter().map(|a| format!("{} {} of {}", a.lang, pct(a.accuracy), a.sentences)).collect();
         println!("{kind} accuracy: {}", parts.join(", "));
     }
     println!(
@@ -79,7 +85,12 @@ fn report(card: &ModelCard) {
         card.load_min_over_mean,
         pct(card.dropped_slot_share)
     );
-    println!("NMI(specialty; expert) {:.3}; experts with a specialty label: {} of {}", card.nmi, card.labelled_experts, card.experts.len());
+    println!(
+        "NMI(specialty; expert) {:.3}; experts with a specialty label: {} of {}",
+        card.nmi,
+        card.labelled_experts,
+        card.experts.len()
+    );
     for e in &card.experts {
         let shares: Vec<String> =
             card.specialties.iter().zip(e.shares).map(|(s, v)| format!("{} {}", &s[..4], pct(v))).collect();
