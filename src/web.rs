@@ -3,6 +3,7 @@
 //! Thin on purpose: parsing options and shaping the trace for JavaScript, nothing else.
 
 use crate::engine::{BackendChoice, Engine as Inner};
+use crate::model::triage::{Triage, TriageTrace};
 use crate::moe::trace::{Metrics, Timings};
 use crate::moe::{
     Architecture, BackendInfo, Capacity, ExpertKind, LayerWeights, Noise, RouterKind, Routing, Style, Trace,
@@ -158,6 +159,90 @@ async fn run(inner: Rc<RefCell<Inner>>, x: Vec<f32>, tokens: usize, routing: JsV
         .map_err(|_| JsError::new("the engine is busy with another run; await the previous one"))?;
     let trace = engine.forward(&routing, &x, tokens).await.map_err(|e| JsError::new(&e.to_string()))?;
     trace_to_js(&trace)
+}
+
+/// A shipped clinic model in the browser: text in, routed patients and a diagnosis out.
+#[wasm_bindgen]
+pub struct Clinic {
+    inner: Rc<RefCell<Triage>>,
+}
+
+#[wasm_bindgen]
+impl Clinic {
+    /// `await Clinic.create({model: Uint8Array, tokenizer: string, backend?: "auto" | "webgpu" | "cpu"})`.
+    pub async fn create(options: JsValue) -> Result<Clinic, JsError> {
+        if !options.is_object() {
+            return Err(JsError::new("Clinic.create needs {model: Uint8Array, tokenizer: string}"));
+        }
+        let model = Reflect::get(&options, &"model".into())
+            .ok()
+            .and_then(|m| m.dyn_into::<Uint8Array>().ok())
+            .ok_or_else(|| JsError::new("options.model must be a Uint8Array of the model's safetensors"))?
+            .to_vec();
+        let tokenizer = Reflect::get(&options, &"tokenizer".into())
+            .ok()
+            .and_then(|t| t.as_string())
+            .ok_or_else(|| JsError::new("options.tokenizer must be the text of tokenizer.json"))?;
+        // "auto" (default), "webgpu" or "cpu".
+        let backend = Reflect::get(&options, &"backend".into()).ok().and_then(|b| b.as_string());
+        let choice: BackendChoice = backend.as_deref().unwrap_or("auto").parse()?;
+        let triage = Triage::new(&model, &tokenizer, choice).await.map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(Clinic { inner: Rc::new(RefCell::new(triage)) })
+    }
+
+    /// The model's configuration: `{name, vocab_size, conv_width, style, moe, routing}`.
+    pub fn config(&self) -> Result<JsValue, JsError> {
+        to_js(self.inner.borrow().config())
+    }
+
+    /// `{kind, adapter, reason}` as for `Engine`.
+    pub fn backend(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.borrow().engine().backend())
+    }
+
+    /// Routes `text` and resolves to the trace; rejects with an Error for text past the
+    /// limits (2,000 characters, 512 tokens), bad routing, or an overlapping call.
+    pub fn route(&self, text: String, routing: JsValue) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        wasm_bindgen_futures::future_to_promise(async move { Ok(route(inner, text, routing).await?) })
+    }
+}
+
+#[expect(clippy::await_holding_refcell_ref, reason = "overlapping runs are refused by try_borrow_mut")]
+async fn route(inner: Rc<RefCell<Triage>>, text: String, routing: JsValue) -> Result<JsValue, JsError> {
+    let routing: RoutingOptions =
+        serde_wasm_bindgen::from_value(routing).map_err(|e| JsError::new(&format!("routing options: {e}")))?;
+    let routing = routing.routing()?;
+    let mut triage = inner
+        .try_borrow_mut()
+        .map_err(|_| JsError::new("the clinic is busy with another text; await the previous one"))?;
+    let trace = triage.route(&text, &routing).await.map_err(|e| JsError::new(&e.to_string()))?;
+    triage_to_js(&text, &trace)
+}
+
+#[derive(Serialize)]
+struct TokenView<'a> {
+    /// The part of the visitor's text this token covers.
+    text: &'a str,
+    piece: &'a str,
+    start: usize,
+    end: usize,
+}
+
+/// A clinic trace for JavaScript: the layer's trace plus `tokens` and `diagnosis`.
+fn triage_to_js(text: &str, t: &TriageTrace) -> Result<JsValue, JsError> {
+    let object = trace_to_js(&t.layer)?;
+    let tokens: Vec<TokenView> = t
+        .tokens
+        .iter()
+        .map(|k| TokenView { text: &text[k.start..k.end], piece: &k.piece, start: k.start, end: k.end })
+        .collect();
+    let set = |key: &str, value: JsValue| {
+        Reflect::set(&object, &key.into(), &value).map_err(|_| JsError::new("cannot build the trace object"))
+    };
+    set("tokens", to_js(&tokens)?)?;
+    set("diagnosis", to_js(&t.diagnosis)?)?;
+    Ok(object)
 }
 
 /// The small part of a trace, serialised as plain JS values. Field names are DESIGN.md's
