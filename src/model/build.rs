@@ -55,17 +55,6 @@ pub fn presets() -> Vec<Preset> {
     let top = |router, top_k, capacity| Routing { router, top_k, capacity, noise: None };
     vec![
         Preset {
-            name: "switch-4",
-            title_en: "4 doctors, top-1, Switch-style capacity",
-            title_pt: "4 médicos, top-1, capacidade estilo Switch",
-            style: Style::Switch,
-            kind: ExpertKind::Relu,
-            experts: 4,
-            shared: 0,
-            routing: top(RouterKind::Switch, 1, Capacity::Factor(1.25)),
-            spec: recipe(11, 0.03),
-        },
-        Preset {
             name: "mixtral-8",
             title_en: "8 doctors, top-2, Mixtral-style",
             title_pt: "8 médicos, top-2, estilo Mixtral",
@@ -75,6 +64,17 @@ pub fn presets() -> Vec<Preset> {
             shared: 0,
             routing: top(RouterKind::Mixtral, 2, Capacity::Dropless),
             spec: recipe(12, 0.03),
+        },
+        Preset {
+            name: "switch-4",
+            title_en: "4 doctors, top-1, Switch-style capacity",
+            title_pt: "4 médicos, top-1, capacidade estilo Switch",
+            style: Style::Switch,
+            kind: ExpertKind::Relu,
+            experts: 4,
+            shared: 0,
+            routing: top(RouterKind::Switch, 1, Capacity::Factor(1.25)),
+            spec: recipe(11, 0.03),
         },
         Preset {
             name: "shared-gp",

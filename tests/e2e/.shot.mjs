@@ -1,0 +1,15 @@
+import { chromium } from 'playwright-core';
+const [url, out, webgpu, scheme, width] = process.argv.slice(2);
+const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+if (webgpu === '1') args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=vulkan');
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args });
+const page = await browser.newPage({ viewport: { width: Number(width || 1280), height: 900 }, colorScheme: scheme || 'light', reducedMotion: 'reduce' });
+const errors = [];
+page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(m.type() + ': ' + m.text()); });
+page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
+await page.goto(url);
+await page.waitForFunction(() => document.querySelector('[data-testid=diagnosis]')?.dataset.label, null, { timeout: 60000 }).catch((e) => errors.push('timeout ' + e.message));
+await page.waitForTimeout(500);
+await page.screenshot({ path: out, fullPage: true });
+console.log(errors.join('\n'));
+await browser.close();

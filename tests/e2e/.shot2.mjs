@@ -1,0 +1,10 @@
+import { chromium } from 'playwright-core';
+const [url, out] = process.argv.slice(2);
+const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu'];
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args });
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
+await page.goto(url);
+await page.waitForFunction(() => document.querySelector('[data-testid=diagnosis]')?.dataset.label, null, { timeout: 60000 });
+await page.waitForTimeout(1500);
+await page.screenshot({ path: out, fullPage: false });
+await browser.close();
