@@ -77,7 +77,12 @@ impl Engine {
             Backend::Cpu { reason } => return Ok(forward_cpu(&self.weights, routing, x, tokens, reason)?),
             Backend::Gpu { layer, .. } => layer.forward(routing, x, tokens).await,
         };
-        let Err(GpuError::DeviceLost(message)) = result else { return result };
+        let message = match result {
+            Err(GpuError::DeviceLost(message)) => message,
+            // A readback on a lost device can fail before the loss is reported.
+            Err(GpuError::Readback(message)) if self.gpu_lost() => message,
+            other => return other,
+        };
         let Backend::Gpu { recovered, .. } = &self.backend else { unreachable!("only the GPU loses devices") };
         self.backend = if *recovered {
             Backend::Cpu { reason: format!("the GPU device was lost twice ({message}); the CPU path took over") }
@@ -90,6 +95,20 @@ impl Engine {
             }
         };
         Box::pin(self.forward(routing, x, tokens)).await
+    }
+}
+
+impl Engine {
+    fn gpu_lost(&self) -> bool {
+        matches!(&self.backend, Backend::Gpu { layer, .. } if layer.context().is_lost())
+    }
+
+    /// Destroys the GPU device under the engine, as a driver reset would; the next forward
+    /// recovers (once) or falls back to the CPU. For tests of that path.
+    pub fn destroy_gpu_device_for_testing(&self) {
+        if let Backend::Gpu { layer, .. } = &self.backend {
+            layer.context().destroy_device_for_testing();
+        }
     }
 }
 

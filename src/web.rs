@@ -200,6 +200,13 @@ impl Clinic {
         to_js(&self.inner.borrow().engine().backend())
     }
 
+    /// Test hook: destroys the WebGPU device, as a GPU reset would. The next route recovers
+    /// once with a new device; a second loss falls back to the CPU, and the trace says so.
+    #[wasm_bindgen(js_name = destroyGpuDeviceForTesting)]
+    pub fn destroy_gpu_device_for_testing(&self) {
+        self.inner.borrow().destroy_gpu_device_for_testing();
+    }
+
     /// Routes `text` and resolves to the trace; rejects with an Error for text past the
     /// limits (2,000 characters, 512 tokens), bad routing, or an overlapping call.
     pub fn route(&self, text: String, routing: JsValue) -> Promise {

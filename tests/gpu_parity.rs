@@ -122,3 +122,36 @@ fn sizes_beyond_the_adapter_limits_are_named_errors() {
     let ok = pollster::block_on(layer.forward(&routing, &x[..8], 2)).expect("still usable");
     assert_eq!(ok.tokens, 2);
 }
+
+/// A lost device is recovered once with a new one; a second loss falls back to the CPU,
+/// and the trace says why. Losses come from the real path: the device is destroyed.
+#[test]
+fn device_loss_recovers_once_then_falls_back_to_the_cpu() {
+    use moe_clinic::engine::{BackendChoice, Engine};
+    if gpu_context().is_none() {
+        return;
+    }
+    let arch = Architecture {
+        d_model: 8,
+        d_ff: 8,
+        num_experts: 4,
+        expert_kind: ExpertKind::Gelu,
+        router_bias: false,
+        shared_experts: 0,
+    };
+    let weights = LayerWeights::random(arch, 3, 0.7);
+    let routing = Routing { router: RouterKind::Mixtral, top_k: 2, capacity: Capacity::Dropless, noise: None };
+    let (x, cpu, _) = inputs_with_margin(&weights, &routing, 9, 4);
+    let mut engine = pollster::block_on(Engine::new(weights, BackendChoice::Gpu)).unwrap();
+    let first = pollster::block_on(engine.forward(&routing, &x, 9)).unwrap();
+    assert_eq!(first.backend.kind, "gpu");
+    engine.destroy_gpu_device_for_testing();
+    let recovered = pollster::block_on(engine.forward(&routing, &x, 9)).expect("recovered on a new device");
+    assert_eq!(recovered.backend.kind, "gpu");
+    assert_traces_match("after recovery", &recovered, &cpu, true);
+    engine.destroy_gpu_device_for_testing();
+    let fallback = pollster::block_on(engine.forward(&routing, &x, 9)).expect("fell back to the CPU");
+    assert_eq!(fallback.backend.kind, "cpu");
+    assert!(fallback.backend.reason.as_deref().unwrap_or("").contains("lost twice"), "{:?}", fallback.backend);
+    assert_eq!(fallback.expert_index, cpu.expert_index);
+}

@@ -2,17 +2,21 @@
 //! expert kind and every router, the auxiliary losses included.
 #![cfg(not(target_arch = "wasm32"))]
 
-use moe_clinic::moe::backward::{AuxCoefficients, LayerGrads, aux_losses, backward};
+use moe_clinic::moe::backward::{BalancePull, LayerGrads, backward, z_loss};
 use moe_clinic::moe::reference::forward;
 use moe_clinic::moe::{Architecture, Capacity, ExpertKind, LayerWeights, RouterKind, Routing};
 use moe_clinic::rng::Rng;
 
-/// L = sum(r * y) + balance * aux + z * z_loss, in f64 from the f32 forward.
-fn loss(weights: &LayerWeights, routing: &Routing, x: &[f32], tokens: usize, r: &[f32], c: AuxCoefficients) -> f64 {
+/// Weights of the auxiliary losses in these checks.
+const BALANCE: f32 = 0.3;
+const Z_LOSS: f32 = 0.05;
+
+/// L = sum(r * y) + BALANCE * aux + Z_LOSS * z_loss, in f64 from the f32 forward.
+fn loss(weights: &LayerWeights, routing: &Routing, x: &[f32], tokens: usize, r: &[f32]) -> f64 {
     let run = forward(weights, routing, x, tokens).unwrap();
-    let (balance, z) = aux_losses(&run, routing);
+    let balance = BalancePull::of_batch([&run], routing, 1.0).map_or(0.0, |p| p.loss);
     let projected: f64 = run.output.iter().zip(r).map(|(y, r)| *y as f64 * *r as f64).sum();
-    projected + c.balance as f64 * balance as f64 + c.z_loss as f64 * z as f64
+    projected + BALANCE as f64 * balance as f64 + Z_LOSS as f64 * z_loss(&run) as f64
 }
 
 /// The smallest gap between consecutive sorted probabilities of any token: routing must
@@ -54,7 +58,6 @@ fn check(kind: ExpertKind, routing: Routing, shared: usize, bias: bool, seed: u6
         shared_experts: shared,
     };
     let tokens = 6;
-    let coefficients = AuxCoefficients { balance: 0.3, z_loss: 0.05 };
     let mut rng = Rng::new(seed);
     // Redraw until routing is far from any tie.
     let (mut weights, mut x);
@@ -68,7 +71,8 @@ fn check(kind: ExpertKind, routing: Routing, shared: usize, bias: bool, seed: u6
     let r = rng.normals(tokens * arch.d_model, 1.0);
     let run = forward(&weights, &routing, &x, tokens).unwrap();
     let mut grads = LayerGrads::zeros(&weights);
-    let dx = backward(&weights, &routing, &x, &run, &r, coefficients, &mut grads);
+    let pull = BalancePull::of_batch([&run], &routing, BALANCE);
+    let dx = backward(&weights, &routing, &x, &run, &r, pull.as_ref(), Z_LOSS, &mut grads);
 
     let label = format!("{kind:?} {routing:?} shared {shared} bias {bias}");
     let eps = 1e-3f32;
@@ -85,8 +89,8 @@ fn check(kind: ExpertKind, routing: Routing, shared: usize, bias: bool, seed: u6
         compare(
             &format!("dx[{i}]"),
             dx[i],
-            loss(&weights, &routing, &xp, tokens, &r, coefficients),
-            loss(&weights, &routing, &xm, tokens, &r, coefficients),
+            loss(&weights, &routing, &xp, tokens, &r),
+            loss(&weights, &routing, &xm, tokens, &r),
         );
     }
     type Field = fn(&mut LayerWeights) -> &mut Vec<f32>;
@@ -109,8 +113,8 @@ fn check(kind: ExpertKind, routing: Routing, shared: usize, bias: bool, seed: u6
             compare(
                 &format!("{name}[{i}]"),
                 grad[i],
-                loss(&plus, &routing, &x, tokens, &r, coefficients),
-                loss(&minus, &routing, &x, tokens, &r, coefficients),
+                loss(&plus, &routing, &x, tokens, &r),
+                loss(&minus, &routing, &x, tokens, &r),
             );
         }
     }
@@ -171,7 +175,6 @@ fn clinic_gradients_match_finite_differences() {
             routing,
         };
         let sample = Sample { ids: vec![3, 1, 4, 1, 5, 9, 2], label: Specialty::Neurology, lang: Lang::En };
-        let coefficients = AuxCoefficients { balance: 0.2, z_loss: 0.01 };
         let mut rng = Rng::new(42);
         let mut weights;
         loop {
@@ -192,12 +195,12 @@ fn clinic_gradients_match_finite_differences() {
         let loss = |w: &ClinicWeights| {
             let mut g = ClinicGrads::zeros(w);
             let mut lg = LayerGrads::zeros(&w.moe);
-            let s = accumulate(w, &sample, coefficients, &mut g, &mut lg);
+            let s = accumulate(w, &w.config.routing, &sample, 0.2, 0.01, &mut g, &mut lg);
             s.cross_entropy as f64 + 0.2 * s.balance as f64 + 0.01 * s.z_loss as f64
         };
         let mut grads = ClinicGrads::zeros(&weights);
         let mut layer_grads = LayerGrads::zeros(&weights.moe);
-        accumulate(&weights, &sample, coefficients, &mut grads, &mut layer_grads);
+        accumulate(&weights, &weights.config.routing, &sample, 0.2, 0.01, &mut grads, &mut layer_grads);
         let analytic: Vec<Vec<f32>> = vec![
             grads.embed,
             grads.conv,

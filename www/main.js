@@ -367,6 +367,8 @@ async function boot() {
 window.moeClinic = {
   ready,
   measurements,
+  // Destroys the WebGPU device under the current model, as a GPU reset would.
+  destroyGpuDevice: () => clinic.destroyGpuDeviceForTesting(),
   route: async (text) => {
     await ready;
     $('text').value = String(text);

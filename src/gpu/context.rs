@@ -60,10 +60,8 @@ impl GpuContext {
         let fault = Arc::new(Mutex::new(None));
         let on_lost = Arc::clone(&fault);
         device.set_device_lost_callback(move |reason, message| {
-            // Dropping the device on purpose also reports a loss; that is no fault.
-            if reason != wgpu::DeviceLostReason::Destroyed {
-                *on_lost.lock().unwrap() = Some(GpuError::DeviceLost(format!("{reason:?}: {message}")));
-            }
+            // The engine never destroys its device, so even `Destroyed` is a loss to recover from.
+            *on_lost.lock().unwrap() = Some(GpuError::DeviceLost(format!("{reason:?}: {message}")));
         });
         let on_error = Arc::clone(&fault);
         device.on_uncaptured_error(Arc::new(move |error: wgpu::Error| {
@@ -102,6 +100,12 @@ impl GpuContext {
     /// The fault wgpu reported since the last call, if any (device lost, stray error).
     pub fn take_fault(&self) -> Option<GpuError> {
         self.fault.lock().unwrap().take()
+    }
+
+    /// Destroys the device, as a driver reset or a browser would: for tests of the engine's
+    /// recovery, through the real device-lost path.
+    pub fn destroy_device_for_testing(&self) {
+        self.device.destroy();
     }
 
     /// Whether the device is gone for good (the caller should make a new context).

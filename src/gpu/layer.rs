@@ -165,7 +165,11 @@ impl GpuLayer {
         self.ctx.queue.submit(Some(encoder.finish()));
         scope.pop().await?;
 
-        let bytes = self.ctx.read_buffer(&work.staging, layout.total).await?;
+        // A lost device fails the readback; report the loss, which the engine recovers from.
+        let bytes = match self.ctx.read_buffer(&work.staging, layout.total).await {
+            Ok(bytes) => bytes,
+            Err(e) => return Err(self.ctx.take_fault().unwrap_or(e)),
+        };
         if let Some(fault) = self.ctx.take_fault() {
             return Err(fault);
         }

@@ -5,8 +5,9 @@
 
 use super::clinic::{ClinicGrads, ClinicWeights, embed, embed_backward, head, head_backward, mix, mix_backward};
 use super::corpus::{Lang, Specialty};
-use crate::moe::backward::{AuxCoefficients, LayerGrads, aux_losses, backward};
-use crate::moe::reference;
+use crate::moe::backward::{BalancePull, LayerGrads, backward, z_loss};
+use crate::moe::reference::LayerRun;
+use crate::moe::{Routing, reference};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -69,7 +70,6 @@ pub fn train(
     let total_steps = (steps_per_epoch * spec.epochs).max(1);
     let mut moments: Vec<Moments> =
         weights.tensors_mut().iter().map(|(_, t)| Moments { m: vec![0.0; t.len()], v: vec![0.0; t.len()] }).collect();
-    let coefficients = AuxCoefficients { balance: spec.balance, z_loss: spec.z_loss };
     let mut logs = Vec::new();
     let mut step = 0usize;
     for epoch in 0..spec.epochs {
@@ -81,11 +81,18 @@ pub fn train(
         for batch in order.chunks(spec.batch) {
             let mut grads = ClinicGrads::zeros(weights);
             let mut layer_grads = LayerGrads::zeros(&weights.moe);
-            for &i in batch {
-                let kept = drop_tokens(&samples[i], spec.token_dropout, &mut rng);
-                let s = accumulate(weights, &kept, coefficients, &mut grads, &mut layer_grads);
+            let forwards: Vec<SampleForward> = batch
+                .iter()
+                .map(|&i| {
+                    let kept = drop_tokens(&samples[i], spec.token_dropout, &mut rng);
+                    forward_sample(weights, weights.config.routing, kept)
+                })
+                .collect();
+            let pull = balance_pull(&forwards, weights, spec.balance);
+            log.balance += pull.as_ref().map_or(0.0, |p| p.loss) * batch.len() as f32;
+            for forward in &forwards {
+                let s = backward_sample(weights, forward, pull.as_ref(), spec.z_loss, &mut grads, &mut layer_grads);
                 log.cross_entropy += s.cross_entropy;
-                log.balance += s.balance;
                 log.z_loss += s.z_loss;
                 log.train_accuracy += f32::from(u8::from(s.correct));
             }
@@ -118,42 +125,88 @@ fn drop_tokens(sample: &Sample, p: f32, rng: &mut Rng) -> Sample {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SampleLoss {
     pub cross_entropy: f32,
+    /// The sentence's own balance loss when it is its own batch (see `accumulate`).
     pub balance: f32,
     pub z_loss: f32,
     pub correct: bool,
 }
 
-/// Forward and backward of one sentence, gradients added to `grads` / `layer_grads`.
-pub fn accumulate(
+/// A sentence's forward, kept for its backward.
+pub struct SampleForward {
+    sample: Sample,
+    routing: Routing,
+    x: Vec<f32>,
+    mean: Vec<f32>,
+    h: Vec<f32>,
+    run: LayerRun,
+    pooled: Vec<f32>,
+    logits: Vec<f32>,
+    probs: Vec<f32>,
+}
+
+/// Embedding, mixer, MoE layer (CPU reference) and head of one sentence.
+pub fn forward_sample(weights: &ClinicWeights, routing: Routing, sample: Sample) -> SampleForward {
+    let tokens = sample.ids.len();
+    let x = embed(weights, &sample.ids);
+    let (mean, h) = mix(weights, &x, tokens);
+    let run = reference::forward(&weights.moe, &routing, &h, tokens).expect("the model's own routing is valid");
+    let (pooled, logits, probs) = head(weights, &h, &run.output, tokens);
+    SampleForward { sample, routing, x, mean, h, run, pooled, logits, probs }
+}
+
+/// The balance loss's pull over a batch of forwards (`None` when off or not applicable).
+fn balance_pull(forwards: &[SampleForward], weights: &ClinicWeights, coefficient: f32) -> Option<BalancePull> {
+    if coefficient == 0.0 {
+        return None;
+    }
+    BalancePull::of_batch(forwards.iter().map(|f| &f.run), &weights.config.routing, coefficient)
+}
+
+/// Cross-entropy, the batch's balance pull and the z-loss, back through every stage.
+pub fn backward_sample(
     weights: &ClinicWeights,
-    sample: &Sample,
-    coefficients: AuxCoefficients,
+    f: &SampleForward,
+    balance: Option<&BalancePull>,
+    z_coefficient: f32,
     grads: &mut ClinicGrads,
     layer_grads: &mut LayerGrads,
 ) -> SampleLoss {
-    let tokens = sample.ids.len();
+    let tokens = f.sample.ids.len();
     if tokens == 0 {
         return SampleLoss::default();
     }
-    let routing = &weights.config.routing;
-    let x = embed(weights, &sample.ids);
-    let (mean, h) = mix(weights, &x, tokens);
-    let run = reference::forward(&weights.moe, routing, &h, tokens).expect("the model's own routing is valid");
-    let (pooled, logits, probs) = head(weights, &h, &run.output, tokens);
-    let (balance, z_loss) = aux_losses(&run, routing);
-    let label = sample.label.index();
-    let predicted = (0..probs.len()).max_by(|&a, &b| probs[a].total_cmp(&probs[b])).unwrap_or(0);
-
-    let dz = head_backward(weights, &pooled, &probs, sample.label, tokens, grads);
+    let label = f.sample.label.index();
+    let predicted = (0..f.probs.len()).max_by(|&a, &b| f.probs[a].total_cmp(&f.probs[b])).unwrap_or(0);
+    let dz = head_backward(weights, &f.pooled, &f.probs, f.sample.label, tokens, grads);
     // z = h + y: the residual passes dz to h unchanged, and the layer gets dz as dy.
-    let dh_layer = backward(&weights.moe, routing, &h, &run, &dz, coefficients, layer_grads);
+    let dh_layer = backward(&weights.moe, &f.routing, &f.h, &f.run, &dz, balance, z_coefficient, layer_grads);
     let dh: Vec<f32> = dz.iter().zip(&dh_layer).map(|(a, b)| a + b).collect();
-    let dx = mix_backward(weights, &x, &mean, &dh, tokens, grads);
-    embed_backward(weights, &sample.ids, &dx, grads);
+    let dx = mix_backward(weights, &f.x, &f.mean, &dh, tokens, grads);
+    embed_backward(weights, &f.sample.ids, &dx, grads);
     // -ln p[label] as logsumexp - logit: exact even where p[label] underflows.
-    let max = logits.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-    let logsumexp = max + logits.iter().map(|l| (l - max).exp()).sum::<f32>().ln();
-    SampleLoss { cross_entropy: logsumexp - logits[label], balance, z_loss, correct: predicted == label }
+    let max = f.logits.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+    let logsumexp = max + f.logits.iter().map(|l| (l - max).exp()).sum::<f32>().ln();
+    SampleLoss {
+        cross_entropy: logsumexp - f.logits[label],
+        balance: balance.map_or(0.0, |p| p.loss),
+        z_loss: z_loss(&f.run),
+        correct: predicted == label,
+    }
+}
+
+/// One sentence as a batch of its own: forward, then backward with its own balance pull.
+pub fn accumulate(
+    weights: &ClinicWeights,
+    routing: &Routing,
+    sample: &Sample,
+    balance: f32,
+    z_coefficient: f32,
+    grads: &mut ClinicGrads,
+    layer_grads: &mut LayerGrads,
+) -> SampleLoss {
+    let forward = forward_sample(weights, *routing, sample.clone());
+    let pull = if balance == 0.0 { None } else { BalancePull::of_batch([&forward.run], routing, balance) };
+    backward_sample(weights, &forward, pull.as_ref(), z_coefficient, grads, layer_grads)
 }
 
 /// AdamW (Loshchilov and Hutter): Adam with bias correction on the batch's mean gradient,

@@ -85,6 +85,11 @@ impl Triage {
         &self.engine
     }
 
+    /// See [`Engine::destroy_gpu_device_for_testing`].
+    pub fn destroy_gpu_device_for_testing(&self) {
+        self.engine.destroy_gpu_device_for_testing();
+    }
+
     pub fn tokenizer(&self) -> &Tokenizer {
         &self.tokenizer
     }

@@ -37,37 +37,70 @@ impl LayerGrads {
     }
 }
 
-/// Auxiliary loss coefficients for training.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct AuxCoefficients {
-    /// Weight of the load-balancing loss E * sum_i f_i P_i (0 turns the manager off).
-    pub balance: f32,
-    /// Weight of the router z-loss mean(logsumexp(logits)^2).
-    pub z_loss: f32,
+/// The load-balancing loss's pull on one forward's probabilities: dp[t,i] += scale * f_i.
+///
+/// The loss is E * sum_i f_i * P_i over a batch of B sentences and N tokens (Switch
+/// Transformers), with f_i the batch's share of assignments to expert i (piecewise
+/// constant) and P_i its mean probability. The trainer sums the B sentences' losses and
+/// divides by B, so the balance term is counted B times:
+/// dL/dp[t,i] = coefficient * E * f_i * B / N for every token of the batch.
+/// Balancing over the batch rather than each sentence lets a sentence's patients share
+/// a doctor, as long as the clinic as a whole stays balanced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BalancePull {
+    pub fractions: Vec<f32>,
+    pub scale: f32,
+    /// The batch's loss value, E * sum_i f_i P_i (before the coefficient).
+    pub loss: f32,
 }
 
-/// The auxiliary losses of one forward, as the trainer adds them: `(balance, z)`; the
-/// balance loss is 0 for routers without per-token choices (expert-choice, dense).
-pub fn aux_losses(run: &LayerRun, routing: &Routing) -> (f32, f32) {
+impl BalancePull {
+    /// The pull for a batch of forwards with `routing`; `None` for routers without
+    /// per-token choices (expert-choice, dense) or an empty batch.
+    pub fn of_batch<'a>(
+        runs: impl IntoIterator<Item = &'a LayerRun> + Clone,
+        routing: &Routing,
+        coefficient: f32,
+    ) -> Option<Self> {
+        if !has_balance_loss(routing.router) {
+            return None;
+        }
+        let experts = runs.clone().into_iter().next()?.dims.experts;
+        let mut demand = vec![0u64; experts];
+        let mut mean_p = vec![0.0f64; experts];
+        let mut tokens = 0usize;
+        let mut sentences = 0usize;
+        for run in runs {
+            tokens += run.dims.tokens;
+            sentences += 1;
+            for i in 0..experts {
+                demand[i] += run.demand[i] as u64;
+                mean_p[i] += (0..run.dims.tokens).map(|t| run.probs[t * experts + i] as f64).sum::<f64>();
+            }
+        }
+        if tokens == 0 {
+            return None;
+        }
+        let assignments = (tokens * routing.top_k) as f32;
+        let fractions: Vec<f32> = demand.iter().map(|&d| d as f32 / assignments).collect();
+        let loss =
+            experts as f32 * fractions.iter().zip(&mean_p).map(|(f, p)| f * (*p / tokens as f64) as f32).sum::<f32>();
+        Some(BalancePull { fractions, scale: coefficient * experts as f32 * sentences as f32 / tokens as f32, loss })
+    }
+}
+
+/// The router z-loss of one forward: mean over tokens of logsumexp(clean logits)^2.
+pub fn z_loss(run: &LayerRun) -> f32 {
     let Dims { tokens, experts, .. } = run.dims;
     if tokens == 0 {
-        return (0.0, 0.0);
+        return 0.0;
     }
     let mut z = 0.0f32;
     for t in 0..tokens {
         let lse = logsumexp(&run.logits[t * experts..(t + 1) * experts]);
         z += lse * lse;
     }
-    let mut balance = 0.0f32;
-    if has_balance_loss(routing.router) {
-        for i in 0..experts {
-            let f = run.demand[i] as f32 / (tokens * routing.top_k) as f32;
-            let mean_p: f32 = (0..tokens).map(|t| run.probs[t * experts + i]).sum::<f32>() / tokens as f32;
-            balance += f * mean_p;
-        }
-        balance *= experts as f32;
-    }
-    (balance, z / tokens as f32)
+    z / tokens as f32
 }
 
 fn has_balance_loss(router: RouterKind) -> bool {
@@ -80,15 +113,17 @@ fn logsumexp(row: &[f32]) -> f32 {
 }
 
 /// Back-propagates `dy` (`[T, d_model]`, the gradient of the loss with respect to the
-/// layer's output) and the auxiliary losses through the layer. Accumulates weight
-/// gradients into `grads` and returns the gradient with respect to the input `x`.
+/// layer's output), the balance pull and the z-loss (weight `z_loss`) through the layer.
+/// Accumulates weight gradients into `grads` and returns the gradient with respect to `x`.
+#[allow(clippy::too_many_arguments, reason = "the layer's inputs, its forward and the three loss terms")]
 pub fn backward(
     weights: &LayerWeights,
     routing: &Routing,
     x: &[f32],
     run: &LayerRun,
     dy: &[f32],
-    coefficients: AuxCoefficients,
+    balance: Option<&BalancePull>,
+    z_loss: f32,
     grads: &mut LayerGrads,
 ) -> Vec<f32> {
     let dims = &run.dims;
@@ -109,12 +144,12 @@ pub fn backward(
     );
     let mut d_probs =
         router_select_backward(dims, routing.router, &run.probs, &run.assign_expert, &run.assign_gate, &d_gate);
-    if coefficients.balance != 0.0 && has_balance_loss(routing.router) {
-        balance_loss_backward(dims, routing.top_k, &run.demand, coefficients.balance, &mut d_probs);
+    if let Some(pull) = balance {
+        balance_loss_backward(dims, pull, &mut d_probs);
     }
     let mut d_logits = router_softmax_backward(dims, &run.probs, &d_probs);
-    if coefficients.z_loss != 0.0 {
-        z_loss_backward(dims, &run.logits, coefficients.z_loss, &mut d_logits);
+    if z_loss != 0.0 {
+        z_loss_backward(dims, &run.logits, z_loss, &mut d_logits);
     }
     router_logits_backward(dims, x, &weights.router, &d_logits, grads, &mut dx);
     dx
@@ -272,15 +307,12 @@ pub fn router_select_backward(
     d_probs
 }
 
-/// The balance loss E * sum_i f_i * mean_t p[t,i] (f_i piecewise constant):
-/// dp[t,i] += coefficient * E * f_i / T.
-pub fn balance_loss_backward(dims: &Dims, top_k: usize, demand: &[u32], coefficient: f32, d_probs: &mut [f32]) {
-    let (tokens, experts) = (dims.tokens, dims.experts);
-    for i in 0..experts {
-        let f = demand[i] as f32 / (tokens * top_k) as f32;
-        let g = coefficient * experts as f32 * f / tokens as f32;
-        for t in 0..tokens {
-            d_probs[t * experts + i] += g;
+/// The balance loss's gradient for one forward of the batch: dp[t,i] += scale * f_i.
+pub fn balance_loss_backward(dims: &Dims, pull: &BalancePull, d_probs: &mut [f32]) {
+    let experts = dims.experts;
+    for t in 0..dims.tokens {
+        for i in 0..experts {
+            d_probs[t * experts + i] += pull.scale * pull.fractions[i];
         }
     }
 }

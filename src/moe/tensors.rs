@@ -181,8 +181,32 @@ impl View for &Tensor {
 pub fn write_tensors(tensors: &[(String, Tensor)], metadata: &[(&str, String)]) -> Result<Vec<u8>> {
     let meta: HashMap<String, String> = metadata.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     let meta = if meta.is_empty() { None } else { Some(meta) };
-    safetensors::serialize(tensors.iter().map(|(n, t)| (n.as_str(), t)), meta)
-        .map_err(|e| MoeError::Format(e.to_string()))
+    let bytes = safetensors::serialize(tensors.iter().map(|(n, t)| (n.as_str(), t)), meta)
+        .map_err(|e| MoeError::Format(e.to_string()))?;
+    canonical_header(bytes)
+}
+
+/// Rewrites the JSON header with sorted keys. safetensors writes the metadata from a
+/// HashMap, whose order changes from run to run; a file must not (`moe-clinic train`
+/// regenerates the shipped models bit for bit). Data offsets are relative to the end of the
+/// header, so only the header changes; it stays padded with spaces to 8 bytes, as the
+/// format requires.
+fn canonical_header(bytes: Vec<u8>) -> Result<Vec<u8>> {
+    let bad = |what: &str| MoeError::Format(format!("cannot canonicalise the safetensors header: {what}"));
+    let length =
+        u64::from_le_bytes(bytes.get(..8).ok_or_else(|| bad("too short"))?.try_into().expect("8 bytes")) as usize;
+    let header = bytes.get(8..8 + length).ok_or_else(|| bad("truncated"))?;
+    // serde_json's map is a BTreeMap here: serialising it sorts every object's keys.
+    let value: serde_json::Value = serde_json::from_slice(header).map_err(|e| bad(&e.to_string()))?;
+    let mut json = serde_json::to_string(&value).map_err(|e| bad(&e.to_string()))?;
+    while json.len() % 8 != 0 {
+        json.push(' ');
+    }
+    let mut out = Vec::with_capacity(8 + json.len() + bytes.len() - 8 - length);
+    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    out.extend_from_slice(json.as_bytes());
+    out.extend_from_slice(&bytes[8 + length..]);
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -210,6 +234,20 @@ mod tests {
         assert_eq!(file.read_i32("d").unwrap(), (vec![1, 2], vec![-1, 7]));
         assert_eq!(file.metadata("kind"), Some("test"));
         assert_eq!(file.names(), vec!["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn files_are_byte_identical_whatever_the_metadata_order() {
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
+        let metadata: Vec<(&str, String)> = names.iter().enumerate().map(|(i, n)| (*n, i.to_string())).collect();
+        let write = || write_tensors(&[("x".into(), Tensor::f32(vec![2], &[1.0, 2.0]))], &metadata).unwrap();
+        let first = write();
+        for _ in 0..20 {
+            assert_eq!(write(), first);
+        }
+        let file = TensorFile::parse(&first).unwrap();
+        assert_eq!(file.read_f32("x").unwrap().1, [1.0, 2.0]);
+        assert_eq!(file.metadata("k"), Some("10"));
     }
 
     #[test]

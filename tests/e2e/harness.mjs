@@ -46,3 +46,22 @@ export function watchErrors(page) {
   page.on('pageerror', (error) => errors.push(error.message));
   return errors;
 }
+
+/** Serves a folder on another port (so another origin) with node's http module. */
+export async function startStaticServer(dir) {
+  const { createServer } = await import('node:http');
+  const { readFile } = await import('node:fs/promises');
+  const server = createServer(async (request, response) => {
+    try {
+      const path = new URL(request.url, 'http://host').pathname.replace(/\/$/, '/index.html');
+      const body = await readFile(join(dir, path.replace(/\.\./g, '')));
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end(body);
+    } catch {
+      response.writeHead(404);
+      response.end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, stop: () => server.close() };
+}

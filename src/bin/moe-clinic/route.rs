@@ -77,6 +77,7 @@ fn to_json(text: &str, t: &moe_clinic::model::triage::TriageTrace, engine: &Engi
                 "piece": token.piece,
                 "experts": layer.slots_of(&layer.expert_index, i),
                 "weights": layer.slots_of(&layer.routing_weights, i),
+                "probs": &layer.probs[i * layer.num_experts..(i + 1) * layer.num_experts],
             })
         })
         .collect();
