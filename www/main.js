@@ -46,6 +46,7 @@ let card = null;
 let config = null;
 let state = null;
 let routeCount = 0;
+let lastTrace = null;
 let queue = Promise.resolve();
 let resolveReady;
 const ready = new Promise((resolve) => (resolveReady = resolve));
@@ -200,7 +201,9 @@ function route(start) {
 function draw(trace) {
   view.show(trace);
   renderCosts({ loadChart: $('load-chart'), metrics: $('metrics') }, trace, i18n);
-  renderTable($('table'), trace, i18n);
+  // The table holds T x E cells: built only while its section is open.
+  lastTrace = trace;
+  if ($('table-details').open) renderTable($('table'), trace, i18n);
   $('backend').textContent = localBackendText(trace.backend);
   const diagnosis = trace.diagnosis ? t(`specialties.${trace.diagnosis.label}`) : t('not_applicable');
   $('live').textContent =
@@ -253,6 +256,9 @@ function onText(now) {
 }
 
 function wireControls() {
+  $('table-details').addEventListener('toggle', () => {
+    if ($('table-details').open && lastTrace) renderTable($('table'), lastTrace, i18n);
+  });
   $('text').addEventListener('input', () => onText(false));
   $('model').addEventListener('change', (e) => onControl(e, (s) => ({ ...s, model: e.target.value })));
   $('router').addEventListener('change', (e) => onControl(e, (s) => ({ ...s, router: e.target.value })));

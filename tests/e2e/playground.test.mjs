@@ -285,7 +285,7 @@ describe('without WebGPU (CPU fallback)', () => {
     const dir = mkdtempSync(join(root, 'target', 'host-'));
     writeFileSync(
       join(dir, 'index.html'),
-      `<!doctype html><html lang="en"><head><title>Host blog post</title></head><body>
+      `<!doctype html><html lang="en"><head><title>Host blog post</title><link rel="icon" href="data:,"></head><body>
 <h1>A blog post about MoE</h1>
 <iframe id="embed" title="MoE Clinic" sandbox="allow-scripts" loading="lazy" width="800" height="600"
   src="${server.url}/?embed=1&lang=pt-BR"></iframe>
