@@ -110,12 +110,7 @@ impl ClinicWeights {
     pub fn to_safetensors(&self, dtype: &str) -> Result<Vec<u8>> {
         let c = &self.config;
         let d = c.moe.d_model;
-        let make = |shape: Vec<usize>, values: &[f32]| match dtype {
-            "F32" => Ok(Tensor::f32(shape, values)),
-            "F16" => Ok(Tensor::f16(shape, values)),
-            "BF16" => Ok(Tensor::bf16(shape, values)),
-            other => Err(MoeError::Config(format!("cannot write dtype {other}"))),
-        };
+        let make = |shape: Vec<usize>, values: &[f32]| Tensor::float(dtype, shape, values);
         let moe_bytes = self.moe.to_safetensors(c.style, "moe.", dtype)?;
         let moe_file = TensorFile::parse(&moe_bytes)?;
         let mut tensors = vec![

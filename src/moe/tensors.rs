@@ -156,6 +156,16 @@ impl Tensor {
         Tensor { dtype: Dtype::BF16, shape, data }
     }
 
+    /// A float tensor stored as `dtype`: "F32", "F16" or "BF16".
+    pub fn float(dtype: &str, shape: Vec<usize>, values: &[f32]) -> Result<Self> {
+        match dtype {
+            "F32" => Ok(Tensor::f32(shape, values)),
+            "F16" => Ok(Tensor::f16(shape, values)),
+            "BF16" => Ok(Tensor::bf16(shape, values)),
+            other => Err(MoeError::Config(format!("cannot write dtype {other}; use F32, F16 or BF16"))),
+        }
+    }
+
     pub fn i32(shape: Vec<usize>, values: &[i32]) -> Self {
         assert_eq!(shape.iter().product::<usize>(), values.len(), "shape and data disagree");
         Tensor { dtype: Dtype::I32, shape, data: values.iter().flat_map(|v| v.to_le_bytes()).collect() }

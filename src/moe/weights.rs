@@ -223,12 +223,7 @@ impl LayerWeights {
         if style == Style::Switch && a.expert_kind == ExpertKind::Swiglu {
             return Err(MoeError::Config("switch-style files hold relu or gelu experts, not swiglu".into()));
         }
-        let make = |shape: Vec<usize>, values: &[f32]| match dtype {
-            "F32" => Ok(Tensor::f32(shape, values)),
-            "F16" => Ok(Tensor::f16(shape, values)),
-            "BF16" => Ok(Tensor::bf16(shape, values)),
-            other => Err(MoeError::Config(format!("cannot write dtype {other}; use F32, F16 or BF16"))),
-        };
+        let make = |shape: Vec<usize>, values: &[f32]| Tensor::float(dtype, shape, values);
         let (d, ff) = (a.d_model, a.d_ff);
         let mut tensors =
             vec![(format!("{prefix}{}", style.router_weight()), make(vec![a.num_experts, d], &self.router)?)];
