@@ -247,3 +247,62 @@ fn accepts_half_precision_and_batched_sequences() {
     let out = s.layer(&["--input", &empty]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// `moe-clinic route` with the shipped models: sensible diagnoses in both languages, the
+/// JSON the issue asks for, and clear errors.
+#[test]
+fn route_diagnoses_in_both_languages() {
+    let s = Scratch::new("route");
+    let route = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_moe-clinic"))
+            .arg("route")
+            .args(["--backend", "cpu"])
+            .args(args)
+            .env("XDG_RUNTIME_DIR", s.0.join("xdg"))
+            .output()
+            .unwrap()
+    };
+    let cases = [
+        ("My heart races and I feel pressure in my chest when I walk uphill.", "cardiology"),
+        ("Since last week I have had a throbbing headache and my hand keeps going numb.", "neurology"),
+        ("Our 2-year-old has a high fever and keeps pulling at his ear.", "pediatrics"),
+        ("There is an itchy red patch spreading on my forearm.", "dermatology"),
+        ("Meu coração dispara e sinto um aperto no peito quando subo a ladeira.", "cardiology"),
+        ("Faz uma semana que tenho dor de cabeça latejante e a mão formigando.", "neurology"),
+        ("Meu filho de 2 anos está com febre alta e puxando a orelha.", "pediatrics"),
+        ("Apareceu uma mancha vermelha que coça no meu antebraço.", "dermatology"),
+    ];
+    for model in ["mixtral-8", "switch-4", "shared-gp"] {
+        let mut correct = 0;
+        for (text, label) in cases {
+            let out = route(&["--model", model, text]);
+            assert!(out.status.success(), "{model}: {}", String::from_utf8_lossy(&out.stderr));
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let tokens = json["tokens"].as_array().unwrap();
+            assert!(tokens.len() > 5);
+            let slots = tokens[0]["experts"].as_array().unwrap().len();
+            assert!(
+                tokens.iter().all(|t| t["experts"].as_array().unwrap().len() == slots
+                    && t["weights"].as_array().unwrap().len() == slots)
+            );
+            let joined: String = tokens.iter().map(|t| t["text"].as_str().unwrap()).collect();
+            assert_eq!(joined.to_lowercase(), text.to_lowercase(), "tokens cover the text");
+            let probs = json["diagnosis"]["probs"].as_object().unwrap();
+            assert!((probs.values().map(|p| p.as_f64().unwrap()).sum::<f64>() - 1.0).abs() < 1e-5);
+            correct += usize::from(json["diagnosis"]["label"] == label);
+            assert!(
+                json["metrics"]["flops_active_per_token"].as_u64().unwrap()
+                    < json["metrics"]["flops_dense_per_token"].as_u64().unwrap()
+            );
+            assert_eq!(json["backend"]["kind"], "cpu");
+        }
+        assert!(correct >= 7, "{model}: {correct} of 8 sensible diagnoses");
+    }
+    let empty = route(&[""]);
+    assert!(empty.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&empty.stdout).unwrap();
+    assert_eq!((json["tokens"].as_array().unwrap().len(), &json["diagnosis"]), (0, &serde_json::Value::Null));
+    fails_with(route(&[&"dor ".repeat(600)]), &["2400 characters", "2000"]);
+    fails_with(route(&["--model", "oracle", "hi"]), &["oracle.safetensors"]);
+    fails_with(route(&["--router", "expert-choice", "--capacity-factor", "0", "hi"]), &["positive"]);
+}
