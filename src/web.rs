@@ -62,6 +62,13 @@ struct RoutingOptions {
 }
 
 impl RoutingOptions {
+    /// Reads the options a page passes to `run` / `route`.
+    fn parse(value: JsValue) -> Result<Routing, JsError> {
+        let options: RoutingOptions =
+            serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("routing options: {e}")))?;
+        options.routing()
+    }
+
     fn routing(self) -> Result<Routing, JsError> {
         let capacity = match (self.capacity, self.capacity_factor) {
             (Some(_), Some(_)) => return Err(JsError::new("give a capacity or a capacity factor, not both")),
@@ -151,9 +158,7 @@ impl WebEngine {
 // try_borrow_mut with a clear error instead of racing this one.
 #[expect(clippy::await_holding_refcell_ref, reason = "overlapping runs are refused by try_borrow_mut")]
 async fn run(inner: Rc<RefCell<Inner>>, x: Vec<f32>, tokens: usize, routing: JsValue) -> Result<JsValue, JsError> {
-    let routing: RoutingOptions =
-        serde_wasm_bindgen::from_value(routing).map_err(|e| JsError::new(&format!("routing options: {e}")))?;
-    let routing = routing.routing()?;
+    let routing = RoutingOptions::parse(routing)?;
     let mut engine = inner
         .try_borrow_mut()
         .map_err(|_| JsError::new("the engine is busy with another run; await the previous one"))?;
@@ -217,9 +222,7 @@ impl Clinic {
 
 #[expect(clippy::await_holding_refcell_ref, reason = "overlapping runs are refused by try_borrow_mut")]
 async fn route(inner: Rc<RefCell<Triage>>, text: String, routing: JsValue) -> Result<JsValue, JsError> {
-    let routing: RoutingOptions =
-        serde_wasm_bindgen::from_value(routing).map_err(|e| JsError::new(&format!("routing options: {e}")))?;
-    let routing = routing.routing()?;
+    let routing = RoutingOptions::parse(routing)?;
     let mut triage = inner
         .try_borrow_mut()
         .map_err(|_| JsError::new("the clinic is busy with another text; await the previous one"))?;

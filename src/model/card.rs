@@ -2,10 +2,10 @@
 //! what each expert receives, the labels derived from it, and how much expert choice says
 //! about the specialty (normalised mutual information). Nothing here is written by hand.
 
-use super::clinic::{ClinicConfig, ClinicWeights, embed, head, mix};
+use super::clinic::{ClinicConfig, ClinicWeights, predicted_class};
 use super::corpus::{Lang, Specialty};
-use super::train::{EpochLog, Sample, TrainSpec};
-use crate::moe::{Routing, reference};
+use super::train::{EpochLog, Sample, TrainSpec, forward_sample};
+use crate::moe::Routing;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -38,17 +38,6 @@ impl Evaluation {
     }
 }
 
-/// The specialty the model gives the highest probability, and the probabilities.
-pub fn diagnose(weights: &ClinicWeights, routing: &Routing, ids: &[u32]) -> (Specialty, Vec<f32>) {
-    let tokens = ids.len();
-    let x = embed(weights, ids);
-    let (_, h) = mix(weights, &x, tokens);
-    let run = reference::forward(&weights.moe, routing, &h, tokens).expect("valid routing");
-    let (_, _, probs) = head(weights, &h, &run.output, tokens);
-    let best = (0..probs.len()).max_by(|&a, &b| probs[a].total_cmp(&probs[b])).unwrap_or(0);
-    (Specialty::ALL[best], probs)
-}
-
 /// Runs the model (CPU reference) over `samples` with `routing` and counts everything the
 /// card reports.
 pub fn evaluate(weights: &ClinicWeights, routing: &Routing, samples: &[Sample]) -> Evaluation {
@@ -65,11 +54,8 @@ pub fn evaluate(weights: &ClinicWeights, routing: &Routing, samples: &[Sample]) 
         if tokens == 0 {
             continue;
         }
-        let x = embed(weights, &sample.ids);
-        let (_, h) = mix(weights, &x, tokens);
-        let run = reference::forward(&weights.moe, routing, &h, tokens).expect("valid routing");
-        let (_, _, probs) = head(weights, &h, &run.output, tokens);
-        let best = (0..probs.len()).max_by(|&a, &b| probs[a].total_cmp(&probs[b])).unwrap_or(0);
+        let forward = forward_sample(weights, *routing, sample.clone());
+        let (run, best) = (&forward.run, predicted_class(&forward.probs));
         let entry = ev.accuracy.entry(sample.lang).or_insert((0, 0));
         entry.0 += usize::from(best == sample.label.index());
         entry.1 += 1;

@@ -225,6 +225,11 @@ pub fn head(weights: &ClinicWeights, h: &[f32], y: &[f32], tokens: usize) -> (Ve
     (pooled, logits, probs)
 }
 
+/// The class the head ranks first (the diagnosis), from its probabilities.
+pub fn predicted_class(probs: &[f32]) -> usize {
+    (0..probs.len()).max_by(|&a, &b| probs[a].total_cmp(&probs[b])).unwrap_or(0)
+}
+
 /// Gradients of the non-MoE tensors, same layouts as [`ClinicWeights`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClinicGrads {

@@ -3,10 +3,12 @@
 //! of sentences. Single-threaded and deterministic for a seed: the same binary on the same
 //! kind of machine writes the same weights bit for bit.
 
-use super::clinic::{ClinicGrads, ClinicWeights, embed, embed_backward, head, head_backward, mix, mix_backward};
+use super::clinic::{
+    ClinicGrads, ClinicWeights, embed, embed_backward, head, head_backward, mix, mix_backward, predicted_class,
+};
 use super::corpus::{Lang, Specialty};
 use crate::moe::backward::{BalancePull, LayerGrads, backward, z_loss};
-use crate::moe::reference::LayerRun;
+use crate::moe::reference::{LayerRun, logsumexp};
 use crate::moe::{Routing, reference};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
@@ -133,15 +135,15 @@ pub struct SampleLoss {
 
 /// A sentence's forward, kept for its backward.
 pub struct SampleForward {
-    sample: Sample,
+    pub(crate) sample: Sample,
     routing: Routing,
     x: Vec<f32>,
     mean: Vec<f32>,
     h: Vec<f32>,
-    run: LayerRun,
+    pub(crate) run: LayerRun,
     pooled: Vec<f32>,
     logits: Vec<f32>,
-    probs: Vec<f32>,
+    pub(crate) probs: Vec<f32>,
 }
 
 /// Embedding, mixer, MoE layer (CPU reference) and head of one sentence.
@@ -176,18 +178,16 @@ pub fn backward_sample(
         return SampleLoss::default();
     }
     let label = f.sample.label.index();
-    let predicted = (0..f.probs.len()).max_by(|&a, &b| f.probs[a].total_cmp(&f.probs[b])).unwrap_or(0);
+    let predicted = predicted_class(&f.probs);
     let dz = head_backward(weights, &f.pooled, &f.probs, f.sample.label, tokens, grads);
     // z = h + y: the residual passes dz to h unchanged, and the layer gets dz as dy.
     let dh_layer = backward(&weights.moe, &f.routing, &f.h, &f.run, &dz, balance, z_coefficient, layer_grads);
     let dh: Vec<f32> = dz.iter().zip(&dh_layer).map(|(a, b)| a + b).collect();
     let dx = mix_backward(weights, &f.x, &f.mean, &dh, tokens, grads);
     embed_backward(weights, &f.sample.ids, &dx, grads);
-    // -ln p[label] as logsumexp - logit: exact even where p[label] underflows.
-    let max = f.logits.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-    let logsumexp = max + f.logits.iter().map(|l| (l - max).exp()).sum::<f32>().ln();
     SampleLoss {
-        cross_entropy: logsumexp - f.logits[label],
+        // -ln p[label] as logsumexp - logit: exact even where p[label] underflows.
+        cross_entropy: logsumexp(&f.logits) - f.logits[label],
         balance: balance.map_or(0.0, |p| p.loss),
         z_loss: z_loss(&f.run),
         correct: predicted == label,

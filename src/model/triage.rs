@@ -3,7 +3,7 @@
 //! head are small and run on the CPU; the MoE layer runs on the engine's backend (WebGPU or
 //! Vulkan where available, else the CPU reference), whose trace the page draws.
 
-use super::clinic::{ClinicConfig, ClinicWeights, embed, head, mix};
+use super::clinic::{ClinicConfig, ClinicWeights, embed, head, mix, predicted_class};
 use super::corpus::Specialty;
 use super::tokenizer::{Token, Tokenizer, TokenizerError};
 use crate::engine::{BackendChoice, Engine};
@@ -112,7 +112,7 @@ impl Triage {
         let layer = self.engine.forward(routing, &h, count).await?;
         let diagnosis = (count > 0).then(|| {
             let (_, _, probs) = head(&self.weights, &h, &layer.output, count);
-            let best = (0..probs.len()).max_by(|&a, &b| probs[a].total_cmp(&probs[b])).unwrap_or(0);
+            let best = predicted_class(&probs);
             Diagnosis { label: Specialty::ALL[best], probs: [probs[0], probs[1], probs[2], probs[3]] }
         });
         Ok(TriageTrace { tokens, layer, diagnosis })

@@ -12,7 +12,7 @@
 //! constant: gradients flow through the gates, as in every MoE paper.
 
 use super::config::{ExpertKind, RouterKind, Routing};
-use super::reference::{Dims, LayerRun, Rows};
+use super::reference::{Dims, LayerRun, Rows, logsumexp};
 use super::weights::LayerWeights;
 
 /// Gradients for every tensor of [`LayerWeights`], same layouts.
@@ -105,11 +105,6 @@ pub fn z_loss(run: &LayerRun) -> f32 {
 
 fn has_balance_loss(router: RouterKind) -> bool {
     matches!(router, RouterKind::Mixtral | RouterKind::Switch | RouterKind::TokenChoice)
-}
-
-fn logsumexp(row: &[f32]) -> f32 {
-    let max = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-    max + row.iter().map(|&l| (l - max).exp()).sum::<f32>().ln()
 }
 
 /// Back-propagates `dy` (`[T, d_model]`, the gradient of the loss with respect to the

@@ -478,6 +478,12 @@ pub fn combine(dims: &Dims, slot_row: &[i32], assign_gate: &[f32], expert_out: &
     y
 }
 
+/// ln sum_i exp(row_i), computed from the largest entry so that nothing overflows.
+pub fn logsumexp(row: &[f32]) -> f32 {
+    let max = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+    max + row.iter().map(|&l| (l - max).exp()).sum::<f32>().ln()
+}
+
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
