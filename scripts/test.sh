@@ -29,5 +29,6 @@ MOE_CLINIC_EXPECT_BACKEND=cpu WASM_BINDGEN_TEST_WEBDRIVER_JSON=tests/webdriver-n
 
 echo "== 4/4 page: Playwright on Debian's Chromium"
 scripts/build-web.sh
+node --test tests/js/
 node --test --test-concurrency=1 tests/e2e/
 echo "== all test tiers passed"

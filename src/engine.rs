@@ -30,8 +30,14 @@ impl FromStr for BackendChoice {
 }
 
 enum Backend {
-    Gpu { layer: Box<GpuLayer>, recovered: bool },
-    Cpu { reason: String },
+    Gpu {
+        layer: Box<GpuLayer>,
+        recovered: bool,
+    },
+    /// Why the CPU runs: `info.reason_code` for programs, `info.reason` for people.
+    Cpu {
+        info: BackendInfo,
+    },
 }
 
 /// A layer with its weights and its chosen backend.
@@ -44,12 +50,12 @@ impl Engine {
     pub async fn new(weights: LayerWeights, choice: BackendChoice) -> Result<Engine, GpuError> {
         weights.validate()?;
         let backend = match choice {
-            BackendChoice::Cpu => Backend::Cpu { reason: "the CPU path was requested".into() },
+            BackendChoice::Cpu => Backend::Cpu { info: BackendInfo::cpu_requested() },
             BackendChoice::Gpu => Backend::Gpu { layer: gpu_layer(&weights).await?, recovered: false },
             BackendChoice::Auto => match gpu_layer(&weights).await {
                 Ok(layer) => Backend::Gpu { layer, recovered: false },
                 Err(e @ (GpuError::NoAdapter(_) | GpuError::RequestDevice(_) | GpuError::Limit { .. })) => {
-                    Backend::Cpu { reason: e.to_string() }
+                    Backend::Cpu { info: BackendInfo::cpu(e.code(), e.to_string()) }
                 }
                 Err(e) => return Err(e),
             },
@@ -64,17 +70,19 @@ impl Engine {
     /// Which backend runs the layer, and why the CPU if it is the CPU.
     pub fn backend(&self) -> BackendInfo {
         match &self.backend {
-            Backend::Gpu { layer, .. } => {
-                BackendInfo { kind: "gpu", adapter: Some(layer.context().adapter.clone()), reason: None }
-            }
-            Backend::Cpu { reason } => BackendInfo::cpu(reason.clone()),
+            Backend::Gpu { layer, .. } => BackendInfo::gpu(layer.context().adapter.clone()),
+            Backend::Cpu { info } => info.clone(),
         }
     }
 
     /// Runs the layer on `x` (`[tokens, d_model]`).
     pub async fn forward(&mut self, routing: &Routing, x: &[f32], tokens: usize) -> Result<Trace, GpuError> {
         let result = match &mut self.backend {
-            Backend::Cpu { reason } => return Ok(forward_cpu(&self.weights, routing, x, tokens, reason)?),
+            Backend::Cpu { info } => {
+                let mut trace = forward_cpu(&self.weights, routing, x, tokens)?;
+                trace.backend = info.clone();
+                return Ok(trace);
+            }
             Backend::Gpu { layer, .. } => layer.forward(routing, x, tokens).await,
         };
         let message = match result {
@@ -85,12 +93,16 @@ impl Engine {
         };
         let Backend::Gpu { recovered, .. } = &self.backend else { unreachable!("only the GPU loses devices") };
         self.backend = if *recovered {
-            Backend::Cpu { reason: format!("the GPU device was lost twice ({message}); the CPU path took over") }
+            let reason = format!("the GPU device was lost twice ({message}); the CPU path took over");
+            Backend::Cpu { info: BackendInfo::cpu("device-lost-twice", reason) }
         } else {
             match gpu_layer(&self.weights).await {
                 Ok(layer) => Backend::Gpu { layer, recovered: true },
                 Err(e) => Backend::Cpu {
-                    reason: format!("the GPU device was lost ({message}) and could not be recovered: {e}"),
+                    info: BackendInfo::cpu(
+                        "device-unrecoverable",
+                        format!("the GPU device was lost ({message}) and could not be recovered: {e}"),
+                    ),
                 },
             }
         };

@@ -3,12 +3,15 @@
 //! Thin on purpose: parsing options and shaping the trace for JavaScript, nothing else.
 
 use crate::engine::{BackendChoice, Engine as Inner};
-use crate::model::triage::{Triage, TriageTrace};
+use crate::gpu::GpuError;
+use crate::model::triage::{MAX_CHARS, MAX_TOKENS, Triage, TriageError, TriageTrace};
+use crate::moe::config::{CAPACITY_FACTOR_RANGE, MAX_DIM, MAX_EXPERTS, MAX_NOISE_SCALE};
 use crate::moe::trace::{Metrics, Timings};
 use crate::moe::{
-    Architecture, BackendInfo, Capacity, ExpertKind, LayerWeights, Noise, RouterKind, Routing, Style, Trace,
+    Architecture, BackendInfo, ExpertKind, LayerWeights, MoeError, RouterKind, RoutingRequest, Style, Trace,
 };
 use js_sys::{Float32Array, Int32Array, Object, Promise, Reflect, Uint8Array, Uint32Array};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -50,34 +53,109 @@ struct RandomLayer {
     logit_scale: Option<f32>,
 }
 
-/// `run` routing options: `{router, top_k, capacity?, capacity_factor?, noise?: {scale, seed}}`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RoutingOptions {
-    router: RouterKind,
-    top_k: usize,
-    capacity: Option<u32>,
-    capacity_factor: Option<f32>,
-    noise: Option<Noise>,
+/// An `Error` whose `code` programs branch on (`message` is for people), with the limit
+/// and the count where a limit was broken.
+fn coded_error(code: &str, message: &str, limit: Option<(usize, usize)>) -> JsValue {
+    let error = js_sys::Error::new(message);
+    let set = |key: &str, value: JsValue| {
+        // Setting a property on a fresh Error cannot fail.
+        let _ = Reflect::set(&error, &key.into(), &value);
+    };
+    set("code", code.into());
+    if let Some((limit, count)) = limit {
+        set("limit", (limit as f64).into());
+        set("count", (count as f64).into());
+    }
+    error.into()
 }
 
-impl RoutingOptions {
-    /// Reads the options a page passes to `run` / `route`.
-    fn parse(value: JsValue) -> Result<Routing, JsError> {
-        let options: RoutingOptions =
-            serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("routing options: {e}")))?;
-        options.routing()
+impl From<MoeError> for FacadeError {
+    fn from(e: MoeError) -> Self {
+        FacadeError(coded_error(e.code(), &e.to_string(), None))
     }
+}
 
-    fn routing(self) -> Result<Routing, JsError> {
-        let capacity = match (self.capacity, self.capacity_factor) {
-            (Some(_), Some(_)) => return Err(JsError::new("give a capacity or a capacity factor, not both")),
-            (Some(n), None) => Capacity::Absolute(n),
-            (None, Some(f)) => Capacity::Factor(f),
-            (None, None) => Capacity::Dropless,
-        };
-        Ok(Routing { router: self.router, top_k: self.top_k, capacity, noise: self.noise })
+impl From<GpuError> for FacadeError {
+    fn from(e: GpuError) -> Self {
+        FacadeError(coded_error(e.code(), &e.to_string(), None))
     }
+}
+
+impl From<TriageError> for FacadeError {
+    fn from(e: TriageError) -> Self {
+        FacadeError(coded_error(e.code(), &e.to_string(), e.limit()))
+    }
+}
+
+/// What the facade rejects with: always a coded `Error` (see [`coded_error`]).
+struct FacadeError(JsValue);
+
+impl From<FacadeError> for JsValue {
+    fn from(e: FacadeError) -> JsValue {
+        e.0
+    }
+}
+
+fn bad_options(message: impl std::fmt::Display) -> FacadeError {
+    FacadeError(coded_error("bad-options", &message.to_string(), None))
+}
+
+/// Reads options from JavaScript, refusing fields the type does not know: serde-wasm-bindgen
+/// looks up only the fields a struct names, so a misspelt `capacityFactor` would otherwise
+/// vanish without a word. Going through a JSON value lets `deny_unknown_fields` see them.
+fn parse_options<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, FacadeError> {
+    let value = if value.is_undefined() || value.is_null() { Object::new().into() } else { value };
+    if !value.is_object() || js_sys::Array::is_array(&value) {
+        return Err(bad_options(format!("{what} must be an object")));
+    }
+    let json: serde_json::Value =
+        serde_wasm_bindgen::from_value(value).map_err(|e| bad_options(format!("{what}: {e}")))?;
+    serde_json::from_value(json).map_err(|e| bad_options(format!("{what}: {e}")))
+}
+
+/// A token count from JavaScript: a number is a double, and a plain `usize` parameter would
+/// wrap 2**32 + 1 to 1 on wasm32 without a word.
+fn token_count(tokens: f64) -> Result<usize, FacadeError> {
+    if !(tokens.is_finite() && tokens >= 0.0 && tokens.fract() == 0.0 && tokens <= u32::MAX as f64) {
+        return Err(FacadeError(coded_error(
+            "invalid-input",
+            &format!("tokens must be a whole number from 0 to {}, not {tokens}", u32::MAX),
+            None,
+        )));
+    }
+    Ok(tokens as usize)
+}
+
+/// Every router's rules (`[{name, top_k: "free"|"one"|"all-experts", capacity:
+/// "none"|"optional"|"required", balance_loss, renormalises}]`), in menu order: the page
+/// builds its menus and clamps from this instead of repeating the rules.
+#[wasm_bindgen]
+pub fn routers() -> Result<JsValue, JsValue> {
+    Ok(to_js(&RouterKind::ALL.map(RouterKind::info))?)
+}
+
+/// The limits every entry point enforces, for the page's clamps and messages.
+#[derive(Serialize)]
+struct Limits {
+    max_chars: usize,
+    max_tokens: usize,
+    max_experts: usize,
+    max_dim: usize,
+    max_noise_scale: f32,
+    capacity_factor: (f32, f32),
+}
+
+/// `{max_chars, max_tokens, max_experts, max_dim, max_noise_scale, capacity_factor: [min, max]}`.
+#[wasm_bindgen]
+pub fn limits() -> Result<JsValue, JsValue> {
+    Ok(to_js(&Limits {
+        max_chars: MAX_CHARS,
+        max_tokens: MAX_TOKENS,
+        max_experts: MAX_EXPERTS,
+        max_dim: MAX_DIM,
+        max_noise_scale: MAX_NOISE_SCALE,
+        capacity_factor: CAPACITY_FACTOR_RANGE,
+    })?)
 }
 
 /// One MoE layer, in the browser.
@@ -90,32 +168,30 @@ pub struct WebEngine {
 #[wasm_bindgen(js_class = Engine)]
 impl WebEngine {
     /// `await Engine.create({weights?, style?, prefix?, random?, backend?})`.
-    pub async fn create(options: JsValue) -> Result<WebEngine, JsError> {
-        let weights_bytes = if options.is_object() {
+    pub async fn create(options: JsValue) -> Result<WebEngine, JsValue> {
+        if !(options.is_object() || options.is_undefined() || options.is_null()) {
+            return Err(bad_options("Engine.create options must be an object").into());
+        }
+        // The weights travel as bytes; the rest is plain options.
+        let mut bytes = None;
+        let mut rest = options.clone();
+        if options.is_object() {
             let value = Reflect::get(&options, &"weights".into()).unwrap_or(JsValue::UNDEFINED);
-            let rest = Object::assign(&Object::new(), options.unchecked_ref());
-            Reflect::delete_property(&rest, &"weights".into()).ok();
-            (!value.is_undefined())
-                .then(|| value.dyn_into::<Uint8Array>().map(|a| a.to_vec()))
-                .transpose()
-                .map_err(|_| JsError::new("options.weights must be a Uint8Array of safetensors bytes"))?
-                .map(|bytes| (bytes, JsValue::from(rest)))
-        } else {
-            None
-        };
-        let (bytes, options) = match weights_bytes {
-            Some((bytes, rest)) => (Some(bytes), rest),
-            None => (None, options),
-        };
-        let opts: CreateOptions = if options.is_undefined() || options.is_null() {
-            CreateOptions::default()
-        } else {
-            serde_wasm_bindgen::from_value(options).map_err(|e| JsError::new(&format!("Engine.create options: {e}")))?
-        };
+            if !value.is_undefined() {
+                let array = value
+                    .dyn_into::<Uint8Array>()
+                    .map_err(|_| bad_options("options.weights must be a Uint8Array of safetensors bytes"))?;
+                bytes = Some(array.to_vec());
+                rest = Object::assign(&Object::new(), options.unchecked_ref()).into();
+                Reflect::delete_property(rest.unchecked_ref::<Object>(), &"weights".into()).ok();
+            }
+        }
+        let opts: CreateOptions = parse_options(rest, "Engine.create options")?;
         let weights = match (bytes, opts.random) {
             (Some(bytes), None) => {
-                let style: Style = opts.style.as_deref().unwrap_or("mixtral").parse()?;
-                LayerWeights::from_safetensors(&bytes, style, opts.prefix.as_deref().unwrap_or(""), None)?
+                let style: Style = opts.style.as_deref().unwrap_or("mixtral").parse().map_err(FacadeError::from)?;
+                LayerWeights::from_safetensors(&bytes, style, opts.prefix.as_deref().unwrap_or(""), None)
+                    .map_err(FacadeError::from)?
             }
             (None, Some(r)) => {
                 let arch = Architecture {
@@ -126,29 +202,30 @@ impl WebEngine {
                     router_bias: r.router_bias,
                     shared_experts: r.shared_experts,
                 };
-                arch.validate()?;
+                arch.validate().map_err(FacadeError::from)?;
                 LayerWeights::random(arch, r.seed, r.logit_scale.unwrap_or(2.0) / (r.d_model as f32).sqrt())
             }
-            _ => return Err(JsError::new("Engine.create needs exactly one of `weights` or `random`")),
+            _ => return Err(bad_options("Engine.create needs exactly one of `weights` or `random`").into()),
         };
-        let choice: BackendChoice = opts.backend.as_deref().unwrap_or("auto").parse()?;
-        let inner = Inner::new(weights, choice).await.map_err(|e| JsError::new(&e.to_string()))?;
+        let choice: BackendChoice = opts.backend.as_deref().unwrap_or("auto").parse().map_err(FacadeError::from)?;
+        let inner = Inner::new(weights, choice).await.map_err(FacadeError::from)?;
         Ok(WebEngine { inner: Rc::new(RefCell::new(inner)) })
     }
 
-    /// `{kind: "gpu" | "cpu", adapter: {name, vendor, architecture, backend, device_type} | null, reason}`.
-    pub fn backend(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.borrow().backend())
+    /// `{kind: "gpu" | "cpu", adapter: {name, vendor, architecture, backend, device_type} | null, reason, reason_code}`.
+    pub fn backend(&self) -> Result<JsValue, JsValue> {
+        Ok(to_js(&self.inner.borrow().backend())?)
     }
 
     /// `{d_model, d_ff, num_experts, expert_kind, router_bias, shared_experts}`.
-    pub fn architecture(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.borrow().weights().arch)
+    pub fn architecture(&self) -> Result<JsValue, JsValue> {
+        Ok(to_js(&self.inner.borrow().weights().arch)?)
     }
 
     /// Runs the layer on `x` (`tokens` x d_model floats) and resolves to the trace;
-    /// rejects with an Error on bad input or while another run is in flight.
-    pub fn run(&self, x: Vec<f32>, tokens: usize, routing: JsValue) -> Promise {
+    /// rejects with a coded Error on bad input or while another run is in flight.
+    /// `routing`: `{router, top_k, capacity?, capacity_factor?, noise?: {scale, seed}}`.
+    pub fn run(&self, x: Vec<f32>, tokens: f64, routing: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
         wasm_bindgen_futures::future_to_promise(async move { Ok(run(inner, x, tokens, routing).await?) })
     }
@@ -157,13 +234,17 @@ impl WebEngine {
 // The borrow is held across the await on purpose: an overlapping second run fails at
 // try_borrow_mut with a clear error instead of racing this one.
 #[expect(clippy::await_holding_refcell_ref, reason = "overlapping runs are refused by try_borrow_mut")]
-async fn run(inner: Rc<RefCell<Inner>>, x: Vec<f32>, tokens: usize, routing: JsValue) -> Result<JsValue, JsError> {
-    let routing = RoutingOptions::parse(routing)?;
-    let mut engine = inner
-        .try_borrow_mut()
-        .map_err(|_| JsError::new("the engine is busy with another run; await the previous one"))?;
-    let trace = engine.forward(&routing, &x, tokens).await.map_err(|e| JsError::new(&e.to_string()))?;
-    trace_to_js(&trace)
+async fn run(inner: Rc<RefCell<Inner>>, x: Vec<f32>, tokens: f64, routing: JsValue) -> Result<JsValue, FacadeError> {
+    let tokens = token_count(tokens)?;
+    let request: RoutingRequest = parse_options(routing, "routing options")?;
+    let mut engine = inner.try_borrow_mut().map_err(|_| busy("the engine is busy with another run"))?;
+    let routing = request.resolve(&engine.weights().arch, None)?;
+    let trace = engine.forward(&routing, &x, tokens).await?;
+    trace_to_js(&trace, None)
+}
+
+fn busy(what: &str) -> FacadeError {
+    FacadeError(coded_error("busy", &format!("{what}; await the previous one"), None))
 }
 
 /// A shipped clinic model in the browser: text in, routed patients and a diagnosis out.
@@ -175,34 +256,46 @@ pub struct Clinic {
 #[wasm_bindgen]
 impl Clinic {
     /// `await Clinic.create({model: Uint8Array, tokenizer: string, backend?: "auto" | "webgpu" | "cpu"})`.
-    pub async fn create(options: JsValue) -> Result<Clinic, JsError> {
+    pub async fn create(options: JsValue) -> Result<Clinic, JsValue> {
         if !options.is_object() {
-            return Err(JsError::new("Clinic.create needs {model: Uint8Array, tokenizer: string}"));
+            return Err(bad_options("Clinic.create needs {model: Uint8Array, tokenizer: string}").into());
+        }
+        let keys: Vec<String> =
+            Object::keys(options.unchecked_ref::<Object>()).iter().filter_map(|k| k.as_string()).collect();
+        if let Some(unknown) = keys.iter().find(|k| !["model", "tokenizer", "backend"].contains(&k.as_str())) {
+            return Err(bad_options(format!(
+                "Clinic.create options: unknown field `{unknown}`, expected `model`, `tokenizer` or `backend`"
+            ))
+            .into());
         }
         let model = Reflect::get(&options, &"model".into())
             .ok()
             .and_then(|m| m.dyn_into::<Uint8Array>().ok())
-            .ok_or_else(|| JsError::new("options.model must be a Uint8Array of the model's safetensors"))?
+            .ok_or_else(|| bad_options("options.model must be a Uint8Array of the model's safetensors"))?
             .to_vec();
         let tokenizer = Reflect::get(&options, &"tokenizer".into())
             .ok()
             .and_then(|t| t.as_string())
-            .ok_or_else(|| JsError::new("options.tokenizer must be the text of tokenizer.json"))?;
-        // "auto" (default), "webgpu" or "cpu".
-        let backend = Reflect::get(&options, &"backend".into()).ok().and_then(|b| b.as_string());
-        let choice: BackendChoice = backend.as_deref().unwrap_or("auto").parse()?;
-        let triage = Triage::new(&model, &tokenizer, choice).await.map_err(|e| JsError::new(&e.to_string()))?;
+            .ok_or_else(|| bad_options("options.tokenizer must be the text of tokenizer.json"))?;
+        let backend = Reflect::get(&options, &"backend".into()).unwrap_or(JsValue::UNDEFINED);
+        let backend = match (backend.is_undefined() || backend.is_null(), backend.as_string()) {
+            (true, _) => "auto".to_string(),
+            (false, Some(name)) => name,
+            (false, None) => return Err(bad_options("options.backend must be \"auto\", \"webgpu\" or \"cpu\"").into()),
+        };
+        let choice: BackendChoice = backend.parse().map_err(FacadeError::from)?;
+        let triage = Triage::new(&model, &tokenizer, choice).await.map_err(FacadeError::from)?;
         Ok(Clinic { inner: Rc::new(RefCell::new(triage)) })
     }
 
     /// The model's configuration: `{name, vocab_size, conv_width, style, moe, routing}`.
-    pub fn config(&self) -> Result<JsValue, JsError> {
-        to_js(self.inner.borrow().config())
+    pub fn config(&self) -> Result<JsValue, JsValue> {
+        Ok(to_js(self.inner.borrow().config())?)
     }
 
-    /// `{kind, adapter, reason}` as for `Engine`.
-    pub fn backend(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.borrow().engine().backend())
+    /// `{kind, adapter, reason, reason_code}` as for `Engine`.
+    pub fn backend(&self) -> Result<JsValue, JsValue> {
+        Ok(to_js(&self.inner.borrow().engine().backend())?)
     }
 
     /// Test hook: destroys the WebGPU device, as a GPU reset would. The next route recovers
@@ -212,8 +305,10 @@ impl Clinic {
         self.inner.borrow().destroy_gpu_device_for_testing();
     }
 
-    /// Routes `text` and resolves to the trace; rejects with an Error for text past the
-    /// limits (2,000 characters, 512 tokens), bad routing, or an overlapping call.
+    /// Routes `text` and resolves to the trace; rejects with a coded Error for text past
+    /// the limits ("too-many-characters", "too-many-tokens", with `limit` and `count`),
+    /// bad routing, or an overlapping call. `routing` takes `Engine.run`'s fields, each
+    /// optional: what is left out comes from the model's trained routing.
     pub fn route(&self, text: String, routing: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
         wasm_bindgen_futures::future_to_promise(async move { Ok(route(inner, text, routing).await?) })
@@ -221,12 +316,12 @@ impl Clinic {
 }
 
 #[expect(clippy::await_holding_refcell_ref, reason = "overlapping runs are refused by try_borrow_mut")]
-async fn route(inner: Rc<RefCell<Triage>>, text: String, routing: JsValue) -> Result<JsValue, JsError> {
-    let routing = RoutingOptions::parse(routing)?;
-    let mut triage = inner
-        .try_borrow_mut()
-        .map_err(|_| JsError::new("the clinic is busy with another text; await the previous one"))?;
-    let trace = triage.route(&text, &routing).await.map_err(|e| JsError::new(&e.to_string()))?;
+async fn route(inner: Rc<RefCell<Triage>>, text: String, routing: JsValue) -> Result<JsValue, FacadeError> {
+    let request: RoutingRequest = parse_options(routing, "routing options")?;
+    let mut triage = inner.try_borrow_mut().map_err(|_| busy("the clinic is busy with another text"))?;
+    let config = triage.config();
+    let routing = request.resolve(&config.moe, Some(&config.routing))?;
+    let trace = triage.route(&text, &routing).await?;
     triage_to_js(&text, &trace)
 }
 
@@ -239,27 +334,28 @@ struct TokenView<'a> {
     end: usize,
 }
 
-/// A clinic trace for JavaScript: the layer's trace plus `tokens` and `diagnosis`.
-fn triage_to_js(text: &str, t: &TriageTrace) -> Result<JsValue, JsError> {
-    let object = trace_to_js(&t.layer)?;
+/// A clinic trace for JavaScript: the layer's trace plus `tokens` (what each patient is)
+/// and `diagnosis`.
+fn triage_to_js(text: &str, t: &TriageTrace) -> Result<JsValue, FacadeError> {
     let tokens: Vec<TokenView> = t
         .tokens
         .iter()
         .map(|k| TokenView { text: &text[k.start..k.end], piece: &k.piece, start: k.start, end: k.end })
         .collect();
-    let set = |key: &str, value: JsValue| {
-        Reflect::set(&object, &key.into(), &value).map_err(|_| JsError::new("cannot build the trace object"))
-    };
-    set("tokens", to_js(&tokens)?)?;
-    set("diagnosis", to_js(&t.diagnosis)?)?;
+    let object = trace_to_js(&t.layer, Some(&tokens))?;
+    Reflect::set(&object, &"diagnosis".into(), &to_js(&t.diagnosis)?)
+        .map_err(|_| bad_options("cannot build the trace object"))?;
     Ok(object)
 }
 
 /// The small part of a trace, serialised as plain JS values. Field names are DESIGN.md's
-/// (snake_case), the same as the CLI's JSON.
+/// (snake_case), the same as the CLI's JSON. `token_count` is on every trace; `tokens`
+/// (an array, as in `moe-clinic route`) only where there is text to show.
 #[derive(Serialize)]
 struct TraceMeta<'a> {
-    tokens: usize,
+    token_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tokens: Option<&'a [TokenView<'a>]>,
     d_model: usize,
     num_experts: usize,
     shared_experts: usize,
@@ -275,9 +371,10 @@ struct TraceMeta<'a> {
 }
 
 /// The trace for JavaScript: metadata as plain values, arrays as typed arrays.
-fn trace_to_js(t: &Trace) -> Result<JsValue, JsError> {
+fn trace_to_js(t: &Trace, tokens: Option<&[TokenView]>) -> Result<JsValue, FacadeError> {
     let meta = TraceMeta {
-        tokens: t.tokens,
+        token_count: t.tokens,
+        tokens,
         d_model: t.d_model,
         num_experts: t.num_experts,
         shared_experts: t.shared_experts,
@@ -303,12 +400,12 @@ fn trace_to_js(t: &Trace) -> Result<JsValue, JsError> {
         ("output", Float32Array::from(&t.output[..]).into()),
     ];
     for (key, value) in arrays {
-        Reflect::set(&object, &key.into(), &value).map_err(|_| JsError::new("cannot build the trace object"))?;
+        Reflect::set(&object, &key.into(), &value).map_err(|_| bad_options("cannot build the trace object"))?;
     }
     Ok(object)
 }
 
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, FacadeError> {
     let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    value.serialize(&serializer).map_err(|e| JsError::new(&e.to_string()))
+    value.serialize(&serializer).map_err(|e| FacadeError(coded_error("internal", &e.to_string(), None)))
 }

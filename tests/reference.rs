@@ -155,7 +155,7 @@ fn aux_loss_is_one_under_uniform_routing() {
         let top_k = if router == RouterKind::Switch { 1 } else { 2 };
         let routing = Routing { router, top_k, capacity: Capacity::Dropless, noise: None };
         let x = Rng::new(2).normals(40, 1.0);
-        let trace = forward_cpu(&weights, &routing, &x, 10, "test").unwrap();
+        let trace = forward_cpu(&weights, &routing, &x, 10).unwrap();
         let aux = trace.metrics.aux_loss.unwrap();
         assert!((aux - 1.0).abs() < 1e-6, "{router}: aux {aux}");
         // Uniform p has entropy ln E and every logit is 0, so z = (ln E)^2.
@@ -189,7 +189,7 @@ fn switch_by_hand_capacity_in_token_order() {
     let weights = identity_layer(ExpertKind::Relu);
     let x = [2.0, 0.0, 0.0, 1.0, 3.0, 1.0, 1.0, 0.5];
     let routing = Routing { router: RouterKind::Switch, top_k: 1, capacity: Capacity::Absolute(1), noise: None };
-    let t = forward_cpu(&weights, &routing, &x, 4, "test").unwrap();
+    let t = forward_cpu(&weights, &routing, &x, 4).unwrap();
     // Tokens 0, 2, 3 prefer expert 0 (x0 > x1); token 1 prefers expert 1.
     assert_eq!(t.choice_index, [0, 1, 0, 0]);
     // Capacity 1: token 0 takes expert 0's seat, tokens 2 and 3 are dropped.
@@ -215,7 +215,7 @@ fn mixtral_by_hand_renormalised_top2() {
     let weights = identity_layer(ExpertKind::Swiglu);
     let x = [1.0, -1.0];
     let routing = Routing { router: RouterKind::Mixtral, top_k: 2, capacity: Capacity::Dropless, noise: None };
-    let t = forward_cpu(&weights, &routing, &x, 1, "test").unwrap();
+    let t = forward_cpu(&weights, &routing, &x, 1).unwrap();
     let p0 = sigmoid(2.0);
     assert_eq!(t.choice_index, [0, 1]);
     assert!((t.routing_weights[0] - p0).abs() < 1e-6 && (t.routing_weights[1] - (1.0 - p0)).abs() < 1e-6);
@@ -233,7 +233,7 @@ fn token_choice_seats_first_choices_before_second_choices() {
     let weights = identity_layer(ExpertKind::Relu);
     let x = [0.0, 1.0, 1.0, 0.0];
     let routing = Routing { router: RouterKind::TokenChoice, top_k: 2, capacity: Capacity::Absolute(1), noise: None };
-    let t = forward_cpu(&weights, &routing, &x, 2, "test").unwrap();
+    let t = forward_cpu(&weights, &routing, &x, 2).unwrap();
     assert_eq!(t.choice_index, [1, 0, 0, 1]);
     assert_eq!(t.expert_index, [1, -1, 0, -1]);
     // Gates were renormalised before capacity and are not renormalised again.
@@ -246,7 +246,7 @@ fn expert_choice_by_hand() {
     let weights = identity_layer(ExpertKind::Relu);
     let x = [3.0, 0.0, 2.0, 0.0, 0.0, 1.0];
     let routing = Routing { router: RouterKind::ExpertChoice, top_k: 1, capacity: Capacity::Factor(1.0), noise: None };
-    let t = forward_cpu(&weights, &routing, &x, 3, "test").unwrap();
+    let t = forward_cpu(&weights, &routing, &x, 3).unwrap();
     assert_eq!(t.capacity, Some(2));
     // p0 per token = sigmoid(3), sigmoid(2), sigmoid(-1). Expert 0 takes tokens 0 and 1;
     // expert 1 (p1 = 1 - p0) takes tokens 2 and 1. Token 1 sees both, expert 0 first
@@ -262,7 +262,7 @@ fn expert_choice_by_hand() {
 fn empty_input_gives_an_empty_trace() {
     let weights = identity_layer(ExpertKind::Relu);
     let routing = Routing { router: RouterKind::Mixtral, top_k: 1, capacity: Capacity::Dropless, noise: None };
-    let t = forward_cpu(&weights, &routing, &[], 0, "test").unwrap();
+    let t = forward_cpu(&weights, &routing, &[], 0).unwrap();
     assert_eq!((t.tokens, t.output.len(), t.expert_load.clone()), (0, 0, vec![0, 0]));
     assert!(t.metrics.z_loss.is_none() && t.metrics.aux_loss.is_none());
 }
@@ -279,7 +279,7 @@ fn parameter_and_flop_counts() {
     };
     let weights = LayerWeights::random(a, 1, 1.0);
     let routing = Routing { router: RouterKind::Mixtral, top_k: 2, capacity: Capacity::Dropless, noise: None };
-    let t = forward_cpu(&weights, &routing, &[0.5; 10], 1, "test").unwrap();
+    let t = forward_cpu(&weights, &routing, &[0.5; 10], 1).unwrap();
     let expert = 3 * 10 * 20;
     let router = 10 * 8;
     assert_eq!(t.metrics.params_total, (router + 9 * expert) as u64);

@@ -90,14 +90,15 @@ async fn facade_gives_typed_arrays_and_readable_errors() {
         r#"{"random": {"d_model": 8, "d_ff": 12, "num_experts": 4, "expert_kind": "relu", "seed": 3}}"#,
     )
     .unwrap();
-    let engine = WebEngine::create(options).await.map_err(JsValue::from).expect("created");
-    let backend = engine.backend().map_err(JsValue::from).unwrap();
+    let engine = WebEngine::create(options).await.expect("created");
+    let backend = engine.backend().unwrap();
     assert!(get(&backend, "kind").as_string().is_some());
 
     let routing = js_sys::JSON::parse(r#"{"router": "switch", "top_k": 1, "capacity": 2}"#).unwrap();
     let x: Vec<f32> = (0..5 * 8).map(|i| ((i * 7) % 11) as f32 / 5.0 - 1.0).collect();
-    let trace = JsFuture::from(engine.run(x.clone(), 5, routing)).await.expect("a trace");
-    assert_eq!(get(&trace, "tokens").as_f64(), Some(5.0));
+    let trace = JsFuture::from(engine.run(x.clone(), 5.0, routing)).await.expect("a trace");
+    assert_eq!(get(&trace, "token_count").as_f64(), Some(5.0));
+    assert!(get(&trace, "tokens").is_undefined(), "an engine trace has no text, so no tokens array");
     let index = get(&trace, "expert_index").dyn_into::<js_sys::Int32Array>().expect("an Int32Array");
     assert_eq!(index.length(), 5);
     let load = get(&trace, "expert_load").dyn_into::<js_sys::Uint32Array>().unwrap().to_vec();
@@ -106,22 +107,47 @@ async fn facade_gives_typed_arrays_and_readable_errors() {
     assert_eq!(output.length(), 5 * 8);
     assert!(get(&get(&trace, "metrics"), "aux_loss").as_f64().is_some());
 
-    // Bad input rejects with an Error whose message says what is wrong.
+    // Bad input rejects with an Error whose message says what is wrong and whose code a
+    // program can branch on.
     let bad = js_sys::JSON::parse(r#"{"router": "mixtral", "top_k": 9}"#).unwrap();
-    let err = JsFuture::from(engine.run(x.clone(), 5, bad)).await.expect_err("k > E");
+    let err = JsFuture::from(engine.run(x.clone(), 5.0, bad)).await.expect_err("k > E");
+    assert_eq!(get(&err, "code").as_string().as_deref(), Some("invalid-config"));
     let err = err.dyn_into::<js_sys::Error>().expect("an Error object");
     assert!(String::from(err.message()).contains("larger than the number of experts"));
+    // A misspelt field is an error naming it, never silently dropped.
+    let misspelt = js_sys::JSON::parse(r#"{"router": "token-choice", "top_k": 2, "capacityFactor": 0.5}"#).unwrap();
+    let err = JsFuture::from(engine.run(x.clone(), 5.0, misspelt)).await.expect_err("unknown field");
+    assert_eq!(get(&err, "code").as_string().as_deref(), Some("bad-options"));
+    let message = String::from(err.dyn_into::<js_sys::Error>().unwrap().message());
+    assert!(message.contains("capacityFactor"), "{message}");
+    // A token count past u32 is refused, not wrapped to 1.
     let routing = js_sys::JSON::parse(r#"{"router": "mixtral", "top_k": 2}"#).unwrap();
-    let err = JsFuture::from(engine.run(x[..7].to_vec(), 5, routing.clone())).await.expect_err("wrong length");
+    let err =
+        JsFuture::from(engine.run(x.clone(), 4_294_967_297.0, routing.clone())).await.expect_err("2**32 + 1 tokens");
+    assert_eq!(get(&err, "code").as_string().as_deref(), Some("invalid-input"));
+    let routing = js_sys::JSON::parse(r#"{"router": "mixtral", "top_k": 2}"#).unwrap();
+    let err = JsFuture::from(engine.run(x[..7].to_vec(), 5.0, routing.clone())).await.expect_err("wrong length");
     assert!(String::from(err.dyn_into::<js_sys::Error>().unwrap().message()).contains("needs 40"));
     let unknown = js_sys::JSON::parse(r#"{"router": "psychic", "top_k": 1}"#).unwrap();
-    assert!(JsFuture::from(engine.run(x.clone(), 5, unknown)).await.is_err());
+    assert!(JsFuture::from(engine.run(x.clone(), 5.0, unknown)).await.is_err());
     let err = WebEngine::create(JsValue::from_str("nonsense")).await.err().expect("bad options");
-    assert!(String::from(JsValue::from(err).dyn_into::<js_sys::Error>().unwrap().message()).contains("options"));
+    assert!(String::from(err.dyn_into::<js_sys::Error>().unwrap().message()).contains("options"));
 
     // Empty text: an empty trace, no error.
-    let empty = JsFuture::from(engine.run(Vec::new(), 0, routing)).await.expect("T = 0 is fine");
-    assert_eq!(get(&empty, "tokens").as_f64(), Some(0.0));
+    let empty = JsFuture::from(engine.run(Vec::new(), 0.0, routing)).await.expect("T = 0 is fine");
+    assert_eq!(get(&empty, "token_count").as_f64(), Some(0.0));
+
+    // The router rules the page builds its menus from, one entry per router in menu order.
+    let routers = moe_clinic::web::routers().unwrap();
+    let routers: js_sys::Array = routers.dyn_into().unwrap();
+    let names: Vec<String> = routers.iter().map(|r| get(&r, "name").as_string().unwrap()).collect();
+    assert_eq!(names, RouterKind::ALL.map(|r| r.name().to_string()));
+    let switch = routers.get(1);
+    assert_eq!(get(&switch, "top_k").as_string().as_deref(), Some("one"));
+    assert_eq!(get(&switch, "capacity").as_string().as_deref(), Some("optional"));
+    let limits = moe_clinic::web::limits().unwrap();
+    assert_eq!(get(&limits, "max_chars").as_f64(), Some(2000.0));
+    assert_eq!(get(&limits, "max_tokens").as_f64(), Some(512.0));
 }
 
 /// Capacity changes re-route without rebuilding anything: one engine, many routings.

@@ -28,7 +28,7 @@ try {
     `aux loss ${trace.metrics.aux_loss.toFixed(3)}, load per expert ${Array.from(trace.expert_load).join(' ')}, ` +
     `${trace.timings.wall_ms.toFixed(1)} ms`;
   const body = document.getElementById('tokens');
-  for (let t = 0; t < trace.tokens; t++) {
+  for (let t = 0; t < trace.token_count; t++) {
     const row = document.createElement('tr');
     row.dataset.testid = 'token';
     const slots = trace.expert_index.slice(t * trace.slots, (t + 1) * trace.slots);

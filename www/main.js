@@ -1,19 +1,19 @@
 // Boots the page: language, options and state from the URL, the model, the controls, the
 // embed protocol and the test hooks. Computes nothing about the model: the wasm module
 // routes, clinic.js and report.js draw.
-import init, { Clinic } from './pkg/moe_clinic.js';
+import init, { Clinic, limits, routers } from './pkg/moe_clinic.js';
 import { compactFormatter, loadStrings, numberFormatter, translate } from './i18n.js';
 import {
-  MAX_TEXT_CHARS,
-  ROUTERS,
-  ROUTERS_WITH_CAPACITY,
   differsFromTrained,
   fitState,
+  fixesK,
   parseFragment,
   parseQuery,
   routingOf,
   serializeFragment,
+  takesCapacity,
   trainedState,
+  vocabulary,
 } from './state.js';
 import { ClinicView } from './clinic.js';
 import { backendText, renderCosts, renderTable } from './report.js';
@@ -47,6 +47,8 @@ let config = null;
 let state = null;
 let routeCount = 0;
 let lastTrace = null;
+// The engine's routing rules and limits, from the wasm module once it is loaded.
+let vocab = null;
 let queue = Promise.resolve();
 let resolveReady;
 const ready = new Promise((resolve) => (resolveReady = resolve));
@@ -88,23 +90,28 @@ function applyStaticStrings() {
       return button;
     }),
   );
+}
+
+/** The router menu, from the engine's own list. */
+function fillRouterMenu() {
   $('router').replaceChildren(
-    ...ROUTERS.map((name) => Object.assign(document.createElement('option'), { value: name, textContent: t(`routers.${name}`) })),
+    ...vocab.routers.map(({ name }) => Object.assign(document.createElement('option'), { value: name, textContent: t(`routers.${name}`) })),
   );
 }
+
+// Why the CPU runs, by the engine's reason code; any other code shows the engine's words.
+const CPU_REASONS = {
+  'no-adapter': 'cpu_no_webgpu',
+  requested: 'cpu_requested',
+  'device-lost-twice': 'gpu_lost',
+  'device-unrecoverable': 'gpu_lost',
+};
 
 /** The page's own description of why the CPU runs. */
 function localBackendText(backend) {
   if (backend.kind === 'gpu') return backendText(backend, t);
-  const reason = backend.reason || '';
-  const local = /no GPU adapter/.test(reason)
-    ? t('cpu_no_webgpu')
-    : /requested/.test(reason)
-      ? t('cpu_requested')
-      : /lost/.test(reason)
-        ? t('gpu_lost')
-        : reason;
-  return t('backend_cpu', { reason: local });
+  const key = CPU_REASONS[backend.reason_code];
+  return t('backend_cpu', { reason: key ? t(key) : backend.reason || '' });
 }
 
 function showMessage(id, text) {
@@ -144,14 +151,14 @@ function syncControls() {
   const k = $('k');
   k.max = String(experts);
   k.value = String(state.k);
-  k.disabled = state.router === 'switch' || state.router === 'dense';
+  k.disabled = fixesK(vocab, state.router);
   const capacity = $('capacity');
   capacity.value = String(state.capacityFactor);
-  capacity.disabled = !ROUTERS_WITH_CAPACITY.includes(state.router);
+  capacity.disabled = !takesCapacity(vocab, state.router);
   $('capacity-value').textContent = capacity.disabled ? t('capacity_off') : i18n.format(state.capacityFactor, 2);
   $('noise').value = String(state.noise);
   $('noise-value').textContent = i18n.format(state.noise, 1);
-  $('differs').hidden = !differsFromTrained(state, config);
+  $('differs').hidden = !differsFromTrained(state, config, vocab);
   for (const button of document.querySelectorAll('[data-preset]')) {
     const preset = PRESETS[button.dataset.preset];
     const active = preset.model === state.model && preset.router === state.router && preset.k === state.k;
@@ -171,12 +178,13 @@ function syncControls() {
 function route(start) {
   const text = $('text').value;
   const chars = [...text].length;
-  if (chars > MAX_TEXT_CHARS) {
+  const maxChars = vocab.limits.max_chars;
+  if (chars > maxChars) {
     // Refused with a message; the text stays exactly as typed.
-    showMessage('input-message', t('too_long_chars', { count: chars, limit: MAX_TEXT_CHARS }));
-    return Promise.reject(new Error(`the text has ${chars} characters; the limit is ${MAX_TEXT_CHARS}`));
+    showMessage('input-message', t('too_long_chars', { count: chars, limit: maxChars }));
+    return Promise.reject(new Error(`the text has ${chars} characters; the limit is ${maxChars}`));
   }
-  const routing = routingOf(state);
+  const routing = routingOf(state, vocab);
   const target = clinic;
   const number = ++routeCount;
   const job = queue.then(() => target.route(text, routing));
@@ -190,8 +198,8 @@ function route(start) {
       return trace;
     },
     (error) => {
-      const match = /makes (\d+) tokens/.exec(error.message);
-      if (match) showMessage('input-message', t('too_long_tokens', { count: match[1], limit: 512 }));
+      if (error.code === 'too-many-tokens') showMessage('input-message', t('too_long_tokens', { count: error.count, limit: error.limit }));
+      else if (error.code === 'too-many-characters') showMessage('input-message', t('too_long_chars', { count: error.count, limit: error.limit }));
       else showMessage('error', t('error', { message: error.message }));
       throw error;
     },
@@ -223,13 +231,13 @@ async function onControl(event, change) {
   const next = change({ ...state });
   if (next.model !== state.model) {
     await loadModel(next.model);
-    const trained = fitState({ ...trainedState(config), model: next.model, text: state.text }, config);
+    const trained = fitState({ ...trainedState(config), model: next.model, text: state.text }, config, vocab).state;
     state = { ...trained, ...next.presetRouting };
   } else {
     state = next;
   }
   delete state.presetRouting;
-  state = fitState(state, config);
+  state = fitState(state, config, vocab).state;
   syncControls();
   return route(start).catch(() => null);
 }
@@ -271,7 +279,7 @@ function wireControls() {
   );
   $('noise').addEventListener('input', (e) => onControl(e, (s) => ({ ...s, noise: Number(e.target.value) })));
   $('restore').addEventListener('click', (e) =>
-    onControl(e, (s) => fitState({ ...s, ...trainedState(config) }, config)),
+    onControl(e, (s) => fitState({ ...s, ...trainedState(config) }, config, vocab).state),
   );
 }
 
@@ -352,13 +360,16 @@ async function boot() {
   $('model').replaceChildren(
     ...models.map((m) => Object.assign(document.createElement('option'), { value: m.name, textContent: m.title[query.lang] })),
   );
-  const fragment = parseFragment(location.hash, models.map((m) => m.name));
-  showMessage('url-notice', fragment.adjusted || query.adjusted ? t('url_notice') : '');
   await whenVisible($('app'));
   await init();
+  vocab = vocabulary(routers(), limits());
+  fillRouterMenu();
+  const fragment = parseFragment(location.hash, models.map((m) => m.name), vocab);
   const name = fragment.state.model ?? models[0].name;
   await loadModel(name);
-  state = fitState({ ...trainedState(config), ...fragment.state, model: name }, config);
+  const fitted = fitState({ ...trainedState(config), ...fragment.state, model: name }, config, vocab);
+  state = fitted.state;
+  showMessage('url-notice', fragment.adjusted || fitted.adjusted || query.adjusted ? t('url_notice') : '');
   state.text ??= strings.examples[0];
   $('text').value = state.text;
   wireControls();

@@ -1,18 +1,88 @@
 // Page options (query) and routing state (URL fragment): whitelisted values, clamped
 // numbers, unknown keys ignored. The fragment never reaches a server, so sharing a link
 // shares the visitor's text without sending it anywhere.
+//
+// The routing rules (which router fixes k, which takes a capacity) and the limits are not
+// written here: they come from the wasm module (`routers()`, `limits()`), the same Rust
+// that validates every request, through `vocabulary()`.
 
-export const ROUTERS = ['mixtral', 'switch', 'token-choice', 'expert-choice', 'dense'];
-export const ROUTERS_WITH_CAPACITY = ['switch', 'token-choice', 'expert-choice'];
-export const LIMITS = {
-  capacityFactor: [0.25, 4],
-  noise: [0, 3],
-  seed: [0, 2 ** 31 - 1],
+/** The page's sliders: what a visitor can pick, within the engine's own limits. */
+export const SLIDERS = {
+  capacityFactor: { range: [0.25, 4], step: 0.25 },
+  noise: { range: [0, 3], step: 0.1 },
 };
-export const MAX_TEXT_CHARS = 2000;
+
+/**
+ * The engine's rules, looked up by router name. `routers` and `limits` are what the wasm
+ * module's `routers()` and `limits()` return.
+ */
+export function vocabulary(routers, limits) {
+  return { routers, limits, byName: new Map(routers.map((r) => [r.name, r])) };
+}
+
+/** Whether `router` takes a capacity (a factor the page shows and sends). */
+export function takesCapacity(vocab, router) {
+  const rule = vocab.byName.get(router)?.capacity;
+  return rule === 'optional' || rule === 'required';
+}
+
+/** Whether the router fixes k itself (Switch: 1, dense: every expert). */
+export function fixesK(vocab, router) {
+  return vocab.byName.get(router)?.top_k !== 'free';
+}
+
+/** The k a router uses when `k` is asked for with `experts` experts (the engine's rule). */
+export function fitK(vocab, router, k, experts) {
+  switch (vocab.byName.get(router)?.top_k) {
+    case 'one':
+      return 1;
+    case 'all-experts':
+      return experts;
+    default:
+      return Math.min(experts, Math.max(1, k));
+  }
+}
 
 function clamp(value, [low, high]) {
   return Math.min(high, Math.max(low, value));
+}
+
+/** Rounds to the slider's step, so the value used is the value the knob shows. */
+function snap(value, step, low) {
+  return Number((low + Math.round((value - low) / step) * step).toFixed(6));
+}
+
+/**
+ * One row per fragment key: `parseFragment` and `serializeFragment` both follow this
+ * table, as TensorFlow Playground's `State.PROPS` does. `values` and `range` take the
+ * context `{models, vocab}`.
+ */
+export const FRAGMENT = [
+  { key: 'm', field: 'model', kind: 'choice', values: (ctx) => ctx.models },
+  { key: 'r', field: 'router', kind: 'choice', values: (ctx) => ctx.vocab.routers.map((r) => r.name) },
+  { key: 'k', field: 'k', kind: 'integer', range: (ctx) => [1, ctx.vocab.limits.max_experts] },
+  {
+    key: 'cf',
+    field: 'capacityFactor',
+    kind: 'number',
+    range: (ctx) => within(SLIDERS.capacityFactor.range, ctx.vocab.limits.capacity_factor),
+    step: SLIDERS.capacityFactor.step,
+  },
+  {
+    key: 'n',
+    field: 'noise',
+    kind: 'number',
+    range: (ctx) => within(SLIDERS.noise.range, [0, ctx.vocab.limits.max_noise_scale]),
+    step: SLIDERS.noise.step,
+  },
+  { key: 's', field: 'seed', kind: 'integer', range: () => [0, 2 ** 31 - 1] },
+  // The text goes last, so that a long text does not hide the settings in the link.
+  { key: 't', field: 'text', kind: 'text' },
+];
+
+/** The part of the page's range the engine accepts. */
+function within([low, high], [engineLow, engineHigh]) {
+  return [Math.max(low, engineLow), Math.min(high, engineHigh)];
 }
 
 /** `?lang=&embed=&backend=`: any `pt*` language means pt-BR; anything unknown is ignored. */
@@ -33,52 +103,43 @@ export function parseQuery(search, browserLanguages = []) {
   return { lang, embed, backend, adjusted };
 }
 
+/** Reads one fragment value by its row; `undefined` (and `adjusted`) when invalid. */
+function readValue(row, raw, ctx) {
+  if (row.kind === 'text') return { value: raw, adjusted: false };
+  if (row.kind === 'choice') {
+    const ok = row.values(ctx).includes(raw);
+    return { value: ok ? raw : undefined, adjusted: !ok };
+  }
+  const number = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(number)) return { value: undefined, adjusted: true };
+  const range = row.range(ctx);
+  let value = clamp(row.kind === 'integer' ? Math.round(number) : number, range);
+  if (row.step) value = clamp(snap(value, row.step, range[0]), range);
+  return { value, adjusted: value !== number };
+}
+
 /**
- * The routing state in `#m=&r=&k=&cf=&n=&s=&t=`. `models` lists valid model names; a
- * missing or invalid key takes the default (`adjusted` says whether any was invalid).
+ * The routing state in `#m=&r=&k=&cf=&n=&s=&t=`. A missing or invalid key takes the
+ * default; `adjusted` says whether any was invalid, out of range or between slider steps.
  */
-export function parseFragment(hash, models) {
+export function parseFragment(hash, models, vocab) {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
-  let adjusted = false;
+  const ctx = { models, vocab };
   const state = {};
-  if (params.has('m')) {
-    if (models.includes(params.get('m'))) state.model = params.get('m');
-    else adjusted = true;
+  let adjusted = false;
+  for (const row of FRAGMENT) {
+    if (!params.has(row.key)) continue;
+    const read = readValue(row, params.get(row.key), ctx);
+    adjusted ||= read.adjusted;
+    if (read.value !== undefined) state[row.field] = read.value;
   }
-  if (params.has('r')) {
-    if (ROUTERS.includes(params.get('r'))) state.router = params.get('r');
-    else adjusted = true;
-  }
-  const number = (key, limits, integer) => {
-    if (!params.has(key)) return undefined;
-    const raw = Number(params.get(key));
-    if (!Number.isFinite(raw) || params.get(key).trim() === '') {
-      adjusted = true;
-      return undefined;
-    }
-    let value = clamp(integer ? Math.round(raw) : raw, limits);
-    if (value !== raw) adjusted = true;
-    return value;
-  };
-  state.k = number('k', [1, 64], true);
-  state.capacityFactor = number('cf', LIMITS.capacityFactor, false);
-  state.noise = number('n', LIMITS.noise, false);
-  state.seed = number('s', LIMITS.seed, true);
-  if (params.has('t')) state.text = params.get('t');
-  for (const key of Object.keys(state)) if (state[key] === undefined) delete state[key];
   return { state, adjusted };
 }
 
-/** The fragment for a state; the text last, so a long text does not hide the settings. */
+/** The fragment for a state, in the table's order. */
 export function serializeFragment(state) {
   const params = new URLSearchParams();
-  params.set('m', state.model);
-  params.set('r', state.router);
-  params.set('k', String(state.k));
-  params.set('cf', String(state.capacityFactor));
-  params.set('n', String(state.noise));
-  params.set('s', String(state.seed));
-  params.set('t', state.text);
+  for (const row of FRAGMENT) params.set(row.key, String(state[row.field]));
   return `#${params.toString()}`;
 }
 
@@ -95,31 +156,30 @@ export function trainedState(config) {
   };
 }
 
-/** Fits a state to a model: k within 1..E (1 for switch, E for dense). */
-export function fitState(state, config) {
-  const experts = config.moe.num_experts;
-  let k = Math.min(experts, Math.max(1, state.k));
-  if (state.router === 'switch') k = 1;
-  if (state.router === 'dense') k = experts;
-  return { ...state, k };
+/**
+ * Fits a state to a model: k within 1..E, or the router's own k. Returns the state and
+ * whether k had to change (so that a clamped link gets the same notice as any other).
+ */
+export function fitState(state, config, vocab) {
+  const k = fitK(vocab, state.router, state.k, config.moe.num_experts);
+  return { state: { ...state, k }, adjusted: k !== state.k };
 }
 
 /** The engine's routing options for a state (DESIGN.md's names). */
-export function routingOf(state) {
+export function routingOf(state, vocab) {
   const routing = { router: state.router, top_k: state.k };
-  if (ROUTERS_WITH_CAPACITY.includes(state.router)) routing.capacity_factor = state.capacityFactor;
+  if (takesCapacity(vocab, state.router)) routing.capacity_factor = state.capacityFactor;
   if (state.noise > 0) routing.noise = { scale: state.noise, seed: state.seed };
   return routing;
 }
 
 /** Whether the routing differs from the trained one (the page's "differs" marker). */
-export function differsFromTrained(state, config) {
-  const trained = fitState(trainedState(config), config);
-  const usesCapacity = ROUTERS_WITH_CAPACITY.includes(state.router);
+export function differsFromTrained(state, config, vocab) {
+  const trained = fitState(trainedState(config), config, vocab).state;
   return (
     state.router !== trained.router ||
     state.k !== trained.k ||
-    (usesCapacity && state.capacityFactor !== trained.capacityFactor) ||
+    (takesCapacity(vocab, state.router) && state.capacityFactor !== trained.capacityFactor) ||
     state.noise !== trained.noise
   );
 }

@@ -27,3 +27,19 @@ pub enum GpuError {
 }
 
 pub type Result<T> = std::result::Result<T, GpuError>;
+
+impl GpuError {
+    /// A stable identifier for programs to branch on (see [`MoeError::code`]).
+    pub fn code(&self) -> &'static str {
+        match self {
+            GpuError::NoAdapter(_) => "no-adapter",
+            GpuError::RequestDevice(_) => "request-device",
+            GpuError::Limit { .. } => "gpu-limit",
+            GpuError::Validation(_) => "gpu-validation",
+            GpuError::OutOfMemory(_) => "gpu-out-of-memory",
+            GpuError::DeviceLost(_) => "device-lost",
+            GpuError::Readback(_) => "gpu-readback",
+            GpuError::Moe(e) => e.code(),
+        }
+    }
+}

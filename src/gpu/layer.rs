@@ -136,7 +136,7 @@ impl GpuLayer {
             return Err(fault);
         }
         let dims = Dims::new(&self.arch, routing, tokens);
-        let backend = BackendInfo { kind: "gpu", adapter: Some(self.ctx.adapter.clone()), reason: None };
+        let backend = BackendInfo::gpu(self.ctx.adapter.clone());
         if tokens == 0 {
             let out = RoutingOutputs {
                 demand: vec![0; dims.total_experts],

@@ -33,6 +33,30 @@ pub enum TriageError {
     Gpu(#[from] GpuError),
 }
 
+impl TriageError {
+    /// A stable identifier for programs to branch on (see [`MoeError::code`]).
+    pub fn code(&self) -> &'static str {
+        match self {
+            TriageError::TooManyCharacters { .. } => "too-many-characters",
+            TriageError::TooManyTokens { .. } => "too-many-tokens",
+            TriageError::Tokenizer(_) => "tokenizer",
+            TriageError::VocabularyMismatch { .. } => "vocabulary-mismatch",
+            TriageError::Moe(e) => e.code(),
+            TriageError::Gpu(e) => e.code(),
+        }
+    }
+
+    /// The limit a text broke and by how much, for messages a page writes in its own
+    /// language: `(limit, count)`.
+    pub fn limit(&self) -> Option<(usize, usize)> {
+        match self {
+            TriageError::TooManyCharacters { chars } => Some((MAX_CHARS, *chars)),
+            TriageError::TooManyTokens { tokens } => Some((MAX_TOKENS, *tokens)),
+            _ => None,
+        }
+    }
+}
+
 /// The head's verdict.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Diagnosis {

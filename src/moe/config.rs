@@ -96,10 +96,91 @@ impl RouterKind {
         matches!(self, RouterKind::Mixtral | RouterKind::TokenChoice)
     }
 
-    /// Whether a capacity limits how many tokens each expert seats.
-    fn takes_capacity(self) -> bool {
-        matches!(self, RouterKind::Switch | RouterKind::TokenChoice | RouterKind::ExpertChoice)
+    /// How this router sets k.
+    pub fn top_k_rule(self) -> TopKRule {
+        match self {
+            RouterKind::Switch => TopKRule::One,
+            RouterKind::Dense => TopKRule::AllExperts,
+            RouterKind::Mixtral | RouterKind::TokenChoice | RouterKind::ExpertChoice => TopKRule::Free,
+        }
     }
+
+    /// Whether a capacity limits how many tokens each expert seats.
+    pub fn capacity_rule(self) -> CapacityRule {
+        match self {
+            RouterKind::Mixtral | RouterKind::Dense => CapacityRule::None,
+            RouterKind::Switch | RouterKind::TokenChoice => CapacityRule::Optional,
+            RouterKind::ExpertChoice => CapacityRule::Required,
+        }
+    }
+
+    /// Whether the auxiliary load-balancing loss is defined: routers where each token
+    /// chooses its experts. Expert-choice is balanced by construction and dense has no
+    /// choice to balance.
+    pub fn has_balance_loss(self) -> bool {
+        matches!(self, RouterKind::Mixtral | RouterKind::Switch | RouterKind::TokenChoice)
+    }
+
+    /// The k this router uses when `requested` is asked for with `experts` experts: the
+    /// request where the router leaves k free, the router's own k where it fixes it.
+    pub fn fit_top_k(self, requested: usize, experts: usize) -> usize {
+        match self.top_k_rule() {
+            TopKRule::Free => requested.clamp(1, experts.max(1)),
+            TopKRule::One => 1,
+            TopKRule::AllExperts => experts,
+        }
+    }
+
+    /// Everything a page or a command line needs to know about this router.
+    pub fn info(self) -> RouterInfo {
+        RouterInfo {
+            name: self.name(),
+            top_k: self.top_k_rule(),
+            capacity: self.capacity_rule(),
+            balance_loss: self.has_balance_loss(),
+            renormalises: self.renormalises(),
+        }
+    }
+
+    /// "mixtral, switch, ...": for messages that list the choices.
+    pub fn names() -> String {
+        RouterKind::ALL.map(RouterKind::name).join(", ")
+    }
+}
+
+/// How a router sets k, its experts per token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TopKRule {
+    /// Any k from 1 to E.
+    Free,
+    /// Exactly one expert per token (Switch).
+    One,
+    /// Every expert on every token (dense).
+    AllExperts,
+}
+
+/// Whether a router takes a capacity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CapacityRule {
+    /// Dropless: a capacity is an error.
+    None,
+    /// Dropless unless a capacity is given.
+    Optional,
+    /// Needs a capacity (expert-choice: how many tokens each expert picks).
+    Required,
+}
+
+/// A router's rules, as the wasm module exports them to the page: the page builds its
+/// menus and clamps from this, so each rule is decided here and nowhere else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RouterInfo {
+    pub name: &'static str,
+    pub top_k: TopKRule,
+    pub capacity: CapacityRule,
+    pub balance_loss: bool,
+    pub renormalises: bool,
 }
 
 impl fmt::Display for RouterKind {
@@ -111,11 +192,10 @@ impl fmt::Display for RouterKind {
 impl FromStr for RouterKind {
     type Err = MoeError;
     fn from_str(s: &str) -> Result<Self> {
-        RouterKind::ALL.into_iter().find(|r| r.name() == s).ok_or_else(|| {
-            MoeError::Config(format!(
-                "unknown router `{s}`; expected one of: mixtral, switch, token-choice, expert-choice, dense"
-            ))
-        })
+        RouterKind::ALL
+            .into_iter()
+            .find(|r| r.name() == s)
+            .ok_or_else(|| MoeError::Config(format!("unknown router `{s}`; expected one of: {}", RouterKind::names())))
     }
 }
 
@@ -143,6 +223,7 @@ pub enum Capacity {
 
 /// Noisy routing with a fixed scale (Shazeer et al. 2017, simplified). See `noise.rs`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Noise {
     pub scale: f32,
     pub seed: u32,
@@ -164,7 +245,13 @@ pub struct Architecture {
 
 /// The largest dimensions accepted anywhere; beyond these the arithmetic on sizes could
 /// overflow a u32 index in the kernels long before any adapter limit is reached.
-const MAX_DIM: usize = 1 << 16;
+pub const MAX_DIM: usize = 1 << 16;
+/// Router noise beyond this scale routes at random anyway, and near f32::MAX it turns the
+/// logits into infinities.
+pub const MAX_NOISE_SCALE: f32 = 10.0;
+/// Capacity factors accepted. Below the minimum a short sequence would get 0 slots per
+/// expert (refused like `capacity 0`); above the maximum every router is dropless anyway.
+pub const CAPACITY_FACTOR_RANGE: (f32, f32) = (0.01, 64.0);
 /// More experts than this would make the per-token selection loops in WGSL impractical.
 pub const MAX_EXPERTS: usize = 256;
 
@@ -233,27 +320,29 @@ impl Routing {
         if k > e {
             return Err(MoeError::Config(format!("k = {k} is larger than the number of experts E = {e}")));
         }
-        match self.router {
-            RouterKind::Switch if k != 1 => {
+        match self.router.top_k_rule() {
+            TopKRule::One if k != 1 => {
                 return Err(MoeError::Config(format!(
-                    "the switch router sends each token to exactly one expert; k must be 1, not {k}"
+                    "the {} router sends each token to exactly one expert; k must be 1, not {k}",
+                    self.router
                 )));
             }
-            RouterKind::Dense if k != e => {
+            TopKRule::AllExperts if k != e => {
                 return Err(MoeError::Config(format!(
-                    "the dense router uses every expert; k must equal E = {e}, not {k}"
+                    "the {} router uses every expert; k must equal E = {e}, not {k}",
+                    self.router
                 )));
             }
             _ => {}
         }
         match self.capacity {
-            Capacity::Dropless if self.router == RouterKind::ExpertChoice => {
+            Capacity::Dropless if self.router.capacity_rule() == CapacityRule::Required => {
                 return Err(MoeError::Config(
                     "expert-choice routing needs a capacity or a capacity factor: each expert picks that many tokens"
                         .into(),
                 ));
             }
-            Capacity::Absolute(_) | Capacity::Factor(_) if !self.router.takes_capacity() => {
+            Capacity::Absolute(_) | Capacity::Factor(_) if self.router.capacity_rule() == CapacityRule::None => {
                 return Err(MoeError::Config(format!(
                     "the {} router is dropless and takes no capacity; use token-choice, switch or expert-choice for capacity",
                     self.router
@@ -262,15 +351,21 @@ impl Routing {
             Capacity::Absolute(0) => {
                 return Err(MoeError::Config("capacity 0 would drop every token; it must be at least 1".into()));
             }
-            Capacity::Factor(f) if !(f.is_finite() && f > 0.0) => {
-                return Err(MoeError::Config(format!("the capacity factor must be a positive number, not {f}")));
+            Capacity::Factor(f) if !(CAPACITY_FACTOR_RANGE.0..=CAPACITY_FACTOR_RANGE.1).contains(&f) => {
+                let (low, high) = CAPACITY_FACTOR_RANGE;
+                return Err(MoeError::Config(format!(
+                    "the capacity factor must be a positive number from {low} to {high}, not {f}"
+                )));
             }
             _ => {}
         }
         if let Some(noise) = self.noise
-            && !(noise.scale.is_finite() && noise.scale >= 0.0)
+            && !(0.0..=MAX_NOISE_SCALE).contains(&noise.scale)
         {
-            return Err(MoeError::Config(format!("the noise scale must be a finite number >= 0, not {}", noise.scale)));
+            return Err(MoeError::Config(format!(
+                "the noise scale must be a number from 0 to {MAX_NOISE_SCALE}, not {}",
+                noise.scale
+            )));
         }
         Ok(())
     }
@@ -312,6 +407,61 @@ impl Routing {
             RouterKind::Dense => arch.num_experts,
             _ => self.top_k,
         }
+    }
+}
+
+/// The capacity factor a capacity router gets when a model was trained dropless and the
+/// request names none (Switch Transformers' training value).
+pub const DEFAULT_CAPACITY_FACTOR: f32 = 1.25;
+
+/// Routing as a person asks for it: a command line's flags, a page's options. Fields left
+/// out come from the router's rules and from the routing a model was trained with; then
+/// the result is validated. The one place where requests become a [`Routing`], for the
+/// CLI (`layer`, `route`) and the wasm facade alike.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingRequest {
+    pub router: Option<RouterKind>,
+    pub top_k: Option<usize>,
+    /// Absolute tokens per expert.
+    pub capacity: Option<u32>,
+    /// Tokens per expert = ceil(factor * T * k / E).
+    pub capacity_factor: Option<f32>,
+    pub noise: Option<Noise>,
+}
+
+impl RoutingRequest {
+    /// Fills the gaps and validates. `trained` is the routing the weights were trained
+    /// with, if they were (a shipped model), whose router and k fill a gap the router's
+    /// rules leave open.
+    pub fn resolve(&self, arch: &Architecture, trained: Option<&Routing>) -> Result<Routing> {
+        let router = self
+            .router
+            .or(trained.map(|t| t.router))
+            .ok_or_else(|| MoeError::Config(format!("a router is needed; one of: {}", RouterKind::names())))?;
+        let top_k = match (self.top_k, router.top_k_rule()) {
+            (Some(k), _) => k,
+            (None, TopKRule::One) => 1,
+            (None, TopKRule::AllExperts) => arch.num_experts,
+            (None, TopKRule::Free) => trained.map(|t| t.top_k).ok_or_else(|| {
+                MoeError::Config(format!("the {router} router needs k (top-k): how many experts each token sees"))
+            })?,
+        };
+        let capacity = match (self.capacity, self.capacity_factor) {
+            (Some(_), Some(_)) => {
+                return Err(MoeError::Config("give a capacity or a capacity factor, not both".into()));
+            }
+            (Some(n), None) => Capacity::Absolute(n),
+            (None, Some(f)) => Capacity::Factor(f),
+            (None, None) => match (router.capacity_rule(), trained.map(|t| t.capacity)) {
+                (CapacityRule::None, _) | (_, None) => Capacity::Dropless,
+                (_, Some(Capacity::Dropless)) => Capacity::Factor(DEFAULT_CAPACITY_FACTOR),
+                (_, Some(trained)) => trained,
+            },
+        };
+        let routing = Routing { router, top_k, capacity, noise: self.noise };
+        routing.validate(arch)?;
+        Ok(routing)
     }
 }
 
@@ -366,6 +516,16 @@ mod tests {
             (routing(RouterKind::TokenChoice, 2, Capacity::Factor(0.0)), "positive"),
             (routing(RouterKind::TokenChoice, 2, Capacity::Factor(f32::NAN)), "positive"),
             (routing(RouterKind::TokenChoice, 2, Capacity::Factor(-1.0)), "positive"),
+            // Would give 0 slots per expert, like `capacity 0`.
+            (routing(RouterKind::TokenChoice, 2, Capacity::Factor(1e-30)), "from 0.01"),
+            (routing(RouterKind::TokenChoice, 2, Capacity::Factor(1e9)), "to 64"),
+            (
+                Routing {
+                    noise: Some(Noise { scale: 3e38, seed: 1 }),
+                    ..routing(RouterKind::Mixtral, 2, Capacity::Dropless)
+                },
+                "noise scale",
+            ),
         ];
         for (r, needle) in cases {
             let err = r.validate(&a).expect_err(&format!("{r:?} should be rejected"));
@@ -388,5 +548,43 @@ mod tests {
             assert_eq!(k.name().parse::<ExpertKind>().unwrap(), k);
         }
         assert!("topk".parse::<RouterKind>().unwrap_err().to_string().contains("expected one of"));
+    }
+
+    #[test]
+    fn requests_fill_gaps_from_the_rules_then_the_trained_routing() {
+        let a = arch(8);
+        let trained = routing(RouterKind::Mixtral, 2, Capacity::Dropless);
+        let ask = |router: Option<RouterKind>, top_k: Option<usize>, factor: Option<f32>| RoutingRequest {
+            router,
+            top_k,
+            capacity_factor: factor,
+            ..RoutingRequest::default()
+        };
+        let resolved = |r: RoutingRequest, t: Option<&Routing>| r.resolve(&a, t);
+        assert_eq!(resolved(ask(None, None, None), Some(&trained)).unwrap(), trained);
+        let switch = resolved(ask(Some(RouterKind::Switch), None, None), Some(&trained)).unwrap();
+        assert_eq!((switch.top_k, switch.capacity), (1, Capacity::Factor(DEFAULT_CAPACITY_FACTOR)));
+        assert_eq!(resolved(ask(Some(RouterKind::Dense), None, None), Some(&trained)).unwrap().top_k, 8);
+        let gshard = resolved(ask(Some(RouterKind::TokenChoice), None, Some(0.5)), Some(&trained)).unwrap();
+        assert_eq!((gshard.top_k, gshard.capacity), (2, Capacity::Factor(0.5)));
+        // Without trained weights nothing is guessed.
+        let err = resolved(ask(Some(RouterKind::Mixtral), None, None), None).unwrap_err();
+        assert!(err.to_string().contains("needs k"), "{err}");
+        assert!(resolved(ask(None, Some(2), None), None).unwrap_err().to_string().contains("router is needed"));
+        let err = resolved(ask(Some(RouterKind::ExpertChoice), Some(2), None), None).unwrap_err();
+        assert!(err.to_string().contains("needs a capacity"), "{err}");
+        let both = RoutingRequest { capacity: Some(2), capacity_factor: Some(1.0), ..ask(None, None, None) };
+        assert!(resolved(both, Some(&trained)).unwrap_err().to_string().contains("not both"));
+        // The rules a page builds its menus from agree with validation.
+        for r in RouterKind::ALL {
+            let info = r.info();
+            assert_eq!(info.name, r.name());
+            let k = r.fit_top_k(3, 8);
+            let capacity = match info.capacity {
+                CapacityRule::None => Capacity::Dropless,
+                _ => Capacity::Factor(1.0),
+            };
+            routing(r, k, capacity).validate(&a).unwrap_or_else(|e| panic!("{r}: {e}"));
+        }
     }
 }

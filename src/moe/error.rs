@@ -28,3 +28,19 @@ pub enum MoeError {
 }
 
 pub type Result<T> = std::result::Result<T, MoeError>;
+
+impl MoeError {
+    /// A stable identifier for programs (the page, a host) to branch on; the message is
+    /// for people and may change.
+    pub fn code(&self) -> &'static str {
+        match self {
+            MoeError::Config(_) => "invalid-config",
+            MoeError::MissingTensor { .. } => "missing-tensor",
+            MoeError::Shape { .. } => "tensor-shape",
+            MoeError::Dtype { .. } => "tensor-dtype",
+            MoeError::NonFinite { .. } => "non-finite",
+            MoeError::Format(_) => "bad-safetensors",
+            MoeError::Input(_) => "invalid-input",
+        }
+    }
+}

@@ -60,13 +60,25 @@ pub struct BackendInfo {
     /// "gpu" or "cpu".
     pub kind: &'static str,
     pub adapter: Option<AdapterSummary>,
-    /// Why the CPU path ran, when it did.
+    /// Why the CPU path ran, when it did, for people.
     pub reason: Option<String>,
+    /// The same as a stable code for programs: "requested", "no-adapter",
+    /// "request-device", "gpu-limit", "device-lost-twice" or "device-unrecoverable".
+    pub reason_code: Option<&'static str>,
 }
 
 impl BackendInfo {
-    pub fn cpu(reason: impl Into<String>) -> Self {
-        BackendInfo { kind: "cpu", adapter: None, reason: Some(reason.into()) }
+    pub fn gpu(adapter: AdapterSummary) -> Self {
+        BackendInfo { kind: "gpu", adapter: Some(adapter), reason: None, reason_code: None }
+    }
+
+    pub fn cpu(code: &'static str, reason: impl Into<String>) -> Self {
+        BackendInfo { kind: "cpu", adapter: None, reason: Some(reason.into()), reason_code: Some(code) }
+    }
+
+    /// The CPU path because the caller asked for it.
+    pub fn cpu_requested() -> Self {
+        BackendInfo::cpu("requested", "the CPU path was requested")
     }
 }
 

@@ -148,7 +148,7 @@ pub fn inputs_with_margin(
     let mut rng = Rng::new(seed);
     let mut x = rng.normals(tokens * d, 1.0);
     for _ in 0..20 {
-        let cpu = forward_cpu(weights, routing, &x, tokens, "reference").expect("valid case");
+        let cpu = forward_cpu(weights, routing, &x, tokens).expect("valid case");
         let ties = near_tie_tokens(&cpu);
         if ties.is_empty() {
             return (x, cpu, 0);
@@ -157,7 +157,7 @@ pub fn inputs_with_margin(
             x[t * d..(t + 1) * d].copy_from_slice(&rng.normals(d, 1.0));
         }
     }
-    let cpu = forward_cpu(weights, routing, &x, tokens, "reference").expect("valid case");
+    let cpu = forward_cpu(weights, routing, &x, tokens).expect("valid case");
     let left = near_tie_tokens(&cpu).len();
     (x, cpu, left)
 }

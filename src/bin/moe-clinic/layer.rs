@@ -1,10 +1,11 @@
 //! `moe-clinic layer`: one MoE layer, safetensors in and out, like the reference blocks
 //! (no residual).
 
+use crate::routing::RoutingFlags;
 use clap::Args;
 use moe_clinic::engine::{BackendChoice, Engine};
 use moe_clinic::moe::tensors::{Tensor, TensorFile, write_tensors};
-use moe_clinic::moe::{Capacity, LayerWeights, MoeError, Noise, RouterKind, Routing, Style};
+use moe_clinic::moe::{LayerWeights, MoeError, Style};
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -18,24 +19,8 @@ pub struct LayerArgs {
     /// Checkpoint convention: tensor names, expert kind and default router.
     #[arg(long, value_parser = ["mixtral", "switch"])]
     style: String,
-    /// Override the style's router.
-    #[arg(long, value_parser = ["mixtral", "switch", "token-choice", "expert-choice", "dense"])]
-    router: Option<String>,
-    /// Experts per token (for expert-choice: the mean).
-    #[arg(long = "top-k")]
-    top_k: usize,
-    /// Tokens per expert, per sequence.
-    #[arg(long, conflicts_with = "capacity_factor")]
-    capacity: Option<u32>,
-    /// Tokens per expert = ceil(F * T * k / E), per sequence.
-    #[arg(long = "capacity-factor", allow_negative_numbers = true)]
-    capacity_factor: Option<f32>,
-    /// Router noise scale (logit + S * n, n ~ N(0, 1) from a hash of the seed).
-    #[arg(long, allow_negative_numbers = true)]
-    noise: Option<f32>,
-    /// Noise seed.
-    #[arg(long, requires = "noise")]
-    seed: Option<u32>,
+    #[command(flatten)]
+    routing: RoutingFlags,
     /// Where to run; `gpu` with no adapter is an error, `auto` says on stderr which ran.
     #[arg(long, default_value = "auto", value_parser = ["auto", "gpu", "cpu"])]
     backend: String,
@@ -52,18 +37,8 @@ pub fn run(args: LayerArgs) -> Result<(), Box<dyn std::error::Error>> {
     let read = |path: &PathBuf| std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
     let weights = LayerWeights::from_safetensors(&read(&args.weights)?, style, &args.prefix, None)
         .map_err(|e| format!("{}: {e}", args.weights.display()))?;
-    let router: RouterKind = match &args.router {
-        Some(name) => name.parse()?,
-        None => style.default_router(),
-    };
-    let capacity = match (args.capacity, args.capacity_factor) {
-        (Some(n), _) => Capacity::Absolute(n),
-        (None, Some(f)) => Capacity::Factor(f),
-        (None, None) => Capacity::Dropless,
-    };
-    let noise = args.noise.map(|scale| Noise { scale, seed: args.seed.unwrap_or(0) });
-    let routing = Routing { router, top_k: args.top_k, capacity, noise };
-    routing.validate(&weights.arch)?;
+    // A checkpoint carries no trained routing: only the style's router is assumed.
+    let routing = args.routing.request(Some(style.default_router())).resolve(&weights.arch, None)?;
 
     let input_bytes = read(&args.input)?;
     let input = TensorFile::parse(&input_bytes).map_err(|e| format!("{}: {e}", args.input.display()))?;
@@ -97,7 +72,7 @@ pub fn run(args: LayerArgs) -> Result<(), Box<dyn std::error::Error>> {
             ("expert_index".into(), Tensor::i32(with(slots), &index)),
             ("routing_weights".into(), Tensor::f32(with(slots), &gates)),
         ],
-        &[("format", "pt".into()), ("router", router.name().into())],
+        &[("format", "pt".into()), ("router", routing.router.name().into())],
     )?;
     std::fs::write(&args.output, bytes).map_err(|e| format!("cannot write {}: {e}", args.output.display()))?;
     // Said after success, so that a failure stays one line.

@@ -10,6 +10,8 @@ mod layer;
 #[cfg(not(target_arch = "wasm32"))]
 mod route;
 #[cfg(not(target_arch = "wasm32"))]
+mod routing;
+#[cfg(not(target_arch = "wasm32"))]
 mod train;
 
 #[cfg(not(target_arch = "wasm32"))]

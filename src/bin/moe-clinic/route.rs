@@ -1,10 +1,10 @@
 //! `moe-clinic route`: one text through a shipped clinic model, as JSON on stdout.
 
+use crate::routing::RoutingFlags;
 use clap::Args;
 use moe_clinic::engine::{BackendChoice, Engine};
 use moe_clinic::model::corpus::Specialty;
 use moe_clinic::model::triage::Triage;
-use moe_clinic::moe::{Capacity, Noise, RouterKind, Routing};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -18,17 +18,8 @@ pub struct RouteArgs {
     models: PathBuf,
     #[arg(long, default_value = "auto", value_parser = ["auto", "gpu", "cpu"])]
     backend: String,
-    /// Override the router the model was trained with.
-    #[arg(long, value_parser = ["mixtral", "switch", "token-choice", "expert-choice", "dense"])]
-    router: Option<String>,
-    #[arg(long = "top-k")]
-    top_k: Option<usize>,
-    #[arg(long = "capacity-factor", allow_negative_numbers = true)]
-    capacity_factor: Option<f32>,
-    #[arg(long, allow_negative_numbers = true)]
-    noise: Option<f32>,
-    #[arg(long, requires = "noise")]
-    seed: Option<u32>,
+    #[command(flatten)]
+    routing: RoutingFlags,
     /// The complaint, in English or Brazilian Portuguese.
     text: String,
 }
@@ -42,24 +33,7 @@ pub fn run(args: RouteArgs) -> Result<(), Box<dyn std::error::Error>> {
     let tokenizer = String::from_utf8(read("tokenizer.json".into())?)?;
     let choice: BackendChoice = args.backend.parse()?;
     let mut triage = pollster::block_on(Triage::new(&model, &tokenizer, choice))?;
-    let trained = triage.config().routing;
-    let num_experts = triage.config().moe.num_experts;
-    let router: RouterKind = args.router.as_deref().map_or(Ok(trained.router), str::parse)?;
-    let top_k = args.top_k.unwrap_or(match router {
-        RouterKind::Switch => 1,
-        RouterKind::Dense => num_experts,
-        _ => trained.top_k,
-    });
-    let capacity = match (args.capacity_factor, router) {
-        (Some(f), _) => Capacity::Factor(f),
-        (None, RouterKind::Switch | RouterKind::TokenChoice | RouterKind::ExpertChoice) => match trained.capacity {
-            Capacity::Dropless => Capacity::Factor(1.25),
-            other => other,
-        },
-        (None, _) => Capacity::Dropless,
-    };
-    let noise = args.noise.map(|scale| Noise { scale, seed: args.seed.unwrap_or(0) });
-    let routing = Routing { router, top_k, capacity, noise };
+    let routing = args.routing.request(None).resolve(&triage.config().moe, Some(&triage.config().routing))?;
     let trace = pollster::block_on(triage.route(&args.text, &routing))?;
     println!("{}", serde_json::to_string_pretty(&to_json(&args.text, &trace, triage.engine()))?);
     Ok(())
