@@ -37,6 +37,20 @@ const ROUTER_EXPERT_CHOICE: u32 = 3u;
 const ROUTER_DENSE: u32 = 4u;
 const ROUTER_MIXTRAL: u32 = 0u;
 
+// The expert table, over n = total_experts: [offsets (n + 1) | demand (n) | seated (n)].
+// Indices into it; keep in sync with gpu::kernels::ExpertTable.
+fn table_offset(e: u32) -> u32 {
+    return e;
+}
+
+fn table_demand(e: u32) -> u32 {
+    return params.total_experts + 1u + e;
+}
+
+fn table_seated(e: u32) -> u32 {
+    return 2u * params.total_experts + 1u + e;
+}
+
 // Every 1-D kernel uses 64 threads per workgroup; the host folds grids wider than 65535
 // workgroups into y, so the flat index is x + y * (workgroups in x) * 64.
 const WORKGROUP: u32 = 64u;

@@ -48,12 +48,11 @@ fn dispatch_count(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
         workgroupBarrier();
     }
     if (lid == 0u) {
-        let n = params.total_experts;
-        expert_table[n + 1u + e] = queued;
+        expert_table[table_demand(e)] = queued;
         var seated = queued;
         if (e < params.experts) {
             seated = min(queued, params.seat_limit);
         }
-        expert_table[2u * n + 1u + e] = seated;
+        expert_table[table_seated(e)] = seated;
     }
 }

@@ -16,11 +16,11 @@ fn dispatch_offsets(@builtin(local_invocation_index) lid: u32) {
     let n = params.total_experts;
     if (lid == 0u) {
         var acc = 0u;
-        expert_table[0] = 0u;
+        expert_table[table_offset(0u)] = 0u;
         for (var e = 0u; e < n; e++) {
-            let seated = expert_table[2u * n + 1u + e];
+            let seated = expert_table[table_seated(e)];
             acc += (seated + ROW_BLOCK - 1u) / ROW_BLOCK * ROW_BLOCK;
-            expert_table[e + 1u] = acc;
+            expert_table[table_offset(e + 1u)] = acc;
         }
         total_rows = acc;
     }
@@ -37,7 +37,7 @@ fn dispatch_offsets(@builtin(local_invocation_index) lid: u32) {
             var hi = n;
             while (hi - lo > 1u) {
                 let mid = (lo + hi) / 2u;
-                if (expert_table[mid] <= row) {
+                if (expert_table[table_offset(mid)] <= row) {
                     lo = mid;
                 } else {
                     hi = mid;

@@ -21,13 +21,12 @@ fn dispatch_scatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
         slot_row[a] = -1;
         return;
     }
-    let n = params.total_experts;
     let pos = position[a];
-    if (pos >= expert_table[2u * n + 1u + u32(e)]) {
+    if (pos >= expert_table[table_seated(u32(e))]) {
         slot_row[a] = -1;
         return;
     }
-    let row = expert_table[u32(e)] + pos;
+    let row = expert_table[table_offset(u32(e))] + pos;
     row_token[row] = a / params.total_slots;
     slot_row[a] = i32(row);
 }

@@ -25,9 +25,8 @@ fn expert_down(
     if (e == NO_BLOCK) {
         return;
     }
-    let n = params.total_experts;
-    let first = expert_table[e];
-    let seated = expert_table[2u * n + 1u + e];
+    let first = expert_table[table_offset(e)];
+    let seated = expert_table[table_seated(e)];
     let row0 = block * ROW_BLOCK;
     let v0 = row0 - first < seated;
     let v1 = row0 + 1u - first < seated;

@@ -51,9 +51,8 @@ fn expert_up(
     if (e == NO_BLOCK) {
         return;
     }
-    let n = params.total_experts;
-    let first = expert_table[e];
-    let seated = expert_table[2u * n + 1u + e];
+    let first = expert_table[table_offset(e)];
+    let seated = expert_table[table_seated(e)];
     let row0 = block * ROW_BLOCK;
     // Rows past the expert's seated count are padding: compute on token 0, store zeros.
     let v0 = row0 - first < seated;

@@ -6,8 +6,9 @@
 
 mod common;
 
-use common::{assert_traces_match, gpu_context, inputs_with_margin, random_case};
+use common::{assert_stages_match, assert_traces_match, gpu_context, inputs_with_margin, random_case};
 use moe_clinic::gpu::GpuLayer;
+use moe_clinic::moe::reference;
 use moe_clinic::moe::{Architecture, Capacity, ExpertKind, LayerWeights, RouterKind, Routing};
 
 #[test]
@@ -25,6 +26,11 @@ fn gpu_matches_cpu_over_random_configurations() {
         let (x, cpu, ties) = inputs_with_margin(&weights, &routing, tokens, case + 1000);
         let mut layer =
             pollster::block_on(GpuLayer::new(ctx.clone(), &weights)).unwrap_or_else(|e| panic!("{label}: {e}"));
+        // Every intermediate buffer first, so that a failure names its stage.
+        let stages =
+            pollster::block_on(layer.forward_stages(&routing, &x, tokens)).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let reference = reference::forward(&weights, &routing, &x, tokens).unwrap();
+        assert_stages_match(&label, &stages, &reference, ties == 0);
         let gpu = pollster::block_on(layer.forward(&routing, &x, tokens)).unwrap_or_else(|e| panic!("{label}: {e}"));
         assert_eq!(gpu.backend.kind, "gpu");
         near_ties += usize::from(ties > 0);
@@ -66,8 +72,12 @@ fn one_layer_reused_across_routers_and_sizes() {
     for (i, (router, top_k, capacity, tokens)) in plan.into_iter().enumerate() {
         let routing = Routing { router, top_k, capacity, noise: None };
         let (x, cpu, ties) = inputs_with_margin(&weights, &routing, tokens, 500 + i as u64);
+        let label = format!("step {i}: {routing:?} T={tokens}");
+        // Stages read back between ordinary forwards: reuse must not leak either way.
+        let stages = pollster::block_on(layer.forward_stages(&routing, &x, tokens)).unwrap();
+        assert_stages_match(&label, &stages, &reference::forward(&weights, &routing, &x, tokens).unwrap(), ties == 0);
         let gpu = pollster::block_on(layer.forward(&routing, &x, tokens)).unwrap();
-        assert_traces_match(&format!("step {i}: {routing:?} T={tokens}"), &gpu, &cpu, ties == 0);
+        assert_traces_match(&label, &gpu, &cpu, ties == 0);
         assert_eq!(ties, 0, "step {i} should have clear margins");
     }
 }
@@ -90,6 +100,8 @@ fn large_layer_matches_cpu() {
     let (x, cpu, ties) = inputs_with_margin(&weights, &routing, tokens, 99);
     let mut layer = pollster::block_on(GpuLayer::new(ctx, &weights)).unwrap();
     let gpu = pollster::block_on(layer.forward(&routing, &x, tokens)).unwrap();
+    let stages = pollster::block_on(layer.forward_stages(&routing, &x, tokens)).unwrap();
+    assert_stages_match("T=1024 E=16 k=2", &stages, &reference::forward(&weights, &routing, &x, tokens).unwrap(), true);
     assert!(cpu.dropped_slots > 0, "capacity factor 1 with random routing drops some tokens");
     assert_traces_match("T=1024 E=16 k=2", &gpu, &cpu, ties == 0);
     assert_eq!(ties, 0);

@@ -1,9 +1,22 @@
 //! Every kernel parses and validates with naga, as the GPU will compile it (common.wgsl
-//! prepended). CPU only: runs everywhere, with or without an adapter.
+//! prepended), and its bindings as naga reflects them are the kernel table's: the same
+//! buffers in the same `@binding` order, the same access, the same element size. CPU
+//! only: runs everywhere, with or without an adapter.
 #![cfg(not(target_arch = "wasm32"))]
 
-use moe_clinic::gpu::kernels::{ALL, COMMON};
+use moe_clinic::gpu::kernels::{self, Access, COMMON, Kernel, STAGES};
 use naga::valid::{Capabilities, ValidationFlags, Validator};
+use naga::{AddressSpace, StorageAccess, TypeInner};
+
+fn parse(kernel: &Kernel) -> naga::Module {
+    let source = kernel.source();
+    let module = naga::front::wgsl::parse_str(&source)
+        .unwrap_or_else(|e| panic!("{} (with common.wgsl prepended):\n{}", kernel.name, e.emit_to_string(&source)));
+    Validator::new(ValidationFlags::all(), Capabilities::default())
+        .validate(&module)
+        .unwrap_or_else(|e| panic!("{} fails validation:\n{}", kernel.name, e.emit_to_string(&source)));
+    module
+}
 
 #[test]
 fn every_shader_file_is_in_the_kernel_table() {
@@ -15,24 +28,71 @@ fn every_shader_file_is_in_the_kernel_table() {
         .map(|name| name.trim_end_matches(".wgsl").to_string())
         .collect();
     files.sort();
-    let mut table: Vec<String> = ALL.iter().map(|k| k.name.to_string()).collect();
+    let mut table: Vec<String> = kernels::all().map(|k| k.name.to_string()).collect();
     table.sort();
     assert!(!files.is_empty(), "no shaders found in {dir}");
-    assert_eq!(files, table, "shaders/ and gpu::kernels::ALL disagree");
+    assert_eq!(files, table, "shaders/ and the kernel table disagree");
+    assert_eq!(kernels::all().count(), STAGES.iter().map(|(_, k)| k.len()).sum::<usize>());
 }
 
 #[test]
 fn every_kernel_validates_with_naga() {
-    assert!(!ALL.is_empty() && !COMMON.is_empty());
-    for kernel in ALL {
-        let source = kernel.source();
-        let module = naga::front::wgsl::parse_str(&source)
-            .unwrap_or_else(|e| panic!("{} (with common.wgsl prepended):\n{}", kernel.name, e.emit_to_string(&source)));
-        Validator::new(ValidationFlags::all(), Capabilities::default())
-            .validate(&module)
-            .unwrap_or_else(|e| panic!("{} fails validation:\n{}", kernel.name, e.emit_to_string(&source)));
+    assert!(!COMMON.is_empty());
+    let mut count = 0;
+    for kernel in kernels::all() {
+        let module = parse(kernel);
         let entry = module.entry_points.iter().find(|ep| ep.name == kernel.name);
         assert!(entry.is_some(), "{} has no entry point named after it", kernel.name);
         assert_eq!(entry.unwrap().stage, naga::ShaderStage::Compute);
+        for o in kernel.overrides {
+            assert!(
+                module.overrides.iter().any(|(_, v)| v.name.as_deref() == Some(o.name())),
+                "{} lacks the override {}",
+                kernel.name,
+                o.name()
+            );
+        }
+        count += 1;
+    }
+    assert!(count >= 10, "only {count} kernels found");
+}
+
+/// The binding list of the table against naga's reflection of the source: a buffer bound
+/// under the wrong name, with the wrong access or element size, or in another order,
+/// fails here instead of on a GPU.
+#[test]
+fn bindings_match_the_kernel_table() {
+    for kernel in kernels::all() {
+        let module = parse(kernel);
+        let mut reflected: Vec<(u32, &naga::GlobalVariable)> = module
+            .global_variables
+            .iter()
+            .filter_map(|(_, var)| {
+                var.binding.as_ref().map(|b| {
+                    assert_eq!(b.group, 0, "{}: {:?} is not in group 0", kernel.name, var.name);
+                    (b.binding, var)
+                })
+            })
+            .collect();
+        reflected.sort_by_key(|(binding, _)| *binding);
+        let reflected_names: Vec<String> = reflected.iter().map(|(_, v)| v.name.clone().unwrap_or_default()).collect();
+        let table_names: Vec<String> = kernel.bindings.iter().map(|(buf, _)| buf.name().to_string()).collect();
+        assert_eq!(reflected_names, table_names, "{}: bindings by name", kernel.name);
+        for (i, ((binding, var), &(buf, access))) in reflected.iter().zip(kernel.bindings).enumerate() {
+            assert_eq!(*binding as usize, i, "{}: bindings must be numbered 0..n", kernel.name);
+            let reflected_access = match var.space {
+                AddressSpace::Uniform => Access::Uniform,
+                AddressSpace::Storage { access } if access.contains(StorageAccess::STORE) => Access::ReadWrite,
+                AddressSpace::Storage { .. } => Access::Read,
+                other => panic!("{}: {} is in {other:?}", kernel.name, buf.name()),
+            };
+            assert_eq!(reflected_access, access, "{}: access of {}", kernel.name, buf.name());
+            let size = match module.types[var.ty].inner {
+                TypeInner::Array { stride, .. } => stride as u64,
+                TypeInner::Struct { span, .. } => span as u64,
+                ref other => panic!("{}: {} has type {other:?}", kernel.name, buf.name()),
+            };
+            assert_eq!(size, buf.element_bytes(), "{}: element size of {} (min_binding_size)", kernel.name, buf.name());
+        }
     }
 }

@@ -6,10 +6,13 @@
 
 mod common;
 
-use common::{assert_traces_match, inputs_with_margin, random_case};
+use common::{assert_stages_match, assert_traces_match, inputs_with_margin, random_case};
 use moe_clinic::engine::{BackendChoice, Engine};
+use moe_clinic::gpu::{GpuContext, GpuLayer};
+use moe_clinic::moe::reference;
 use moe_clinic::moe::{Architecture, Capacity, ExpertKind, LayerWeights, RouterKind, Routing};
 use moe_clinic::web::WebEngine;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -64,15 +67,23 @@ async fn picks_the_expected_backend_and_says_so() {
 async fn routes_match_the_cpu_reference() {
     let cases = 25;
     let mut routers = std::collections::HashSet::new();
+    let mut context: Option<Rc<GpuContext>> = None;
     for case in 0..cases {
         let (arch, routing, tokens) = random_case(case);
         let label = format!("case {case}: {arch:?} {routing:?} T={tokens}");
         let weights = LayerWeights::random(arch, case, 2.0 / (arch.d_model as f32).sqrt());
         let (x, cpu, ties) = inputs_with_margin(&weights, &routing, tokens, case + 1000);
+        assert_eq!(ties, 0, "{label}: inputs should clear the margin rule");
+        if expected_backend() == "webgpu" {
+            // Every intermediate buffer, so that a failure names its stage.
+            let ctx = context.get_or_insert(Rc::new(GpuContext::new().await.expect("a WebGPU adapter")));
+            let mut layer = GpuLayer::new(Rc::clone(ctx), &weights).await.unwrap_or_else(|e| panic!("{label}: {e}"));
+            let stages = layer.forward_stages(&routing, &x, tokens).await.unwrap_or_else(|e| panic!("{label}: {e}"));
+            assert_stages_match(&label, &stages, &reference::forward(&weights, &routing, &x, tokens).unwrap(), true);
+        }
         let mut engine = Engine::new(weights, BackendChoice::Auto).await.unwrap();
         let trace = engine.forward(&routing, &x, tokens).await.unwrap_or_else(|e| panic!("{label}: {e}"));
         assert_eq!(trace.backend.kind, if expected_backend() == "webgpu" { "gpu" } else { "cpu" });
-        assert_eq!(ties, 0, "{label}: inputs should clear the margin rule");
         assert_traces_match(&label, &trace, &cpu, true);
         routers.insert(routing.router);
     }

@@ -2,7 +2,7 @@
 //! the pipeline cache, and the one portable readback.
 
 use super::error::{GpuError, Result};
-use super::kernels::{Kernel, Slot};
+use super::kernels::{Access, Kernel, Override};
 use crate::moe::trace::AdapterSummary;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -13,6 +13,9 @@ pub struct Pipeline {
     pub pipeline: wgpu::ComputePipeline,
     pub layout: wgpu::BindGroupLayout,
 }
+
+/// A kernel's name and the values of its override constants.
+type PipelineKey = (&'static str, Vec<u32>);
 
 /// One device and what the engine knows about it. Layers share it; pipelines are cached
 /// here, per kernel and per override constant, so nothing is compiled twice.
@@ -25,7 +28,7 @@ pub struct GpuContext {
     pub timestamp_period: Option<f32>,
     /// Why per-stage GPU timings are unavailable, where they are.
     pub timestamps_missing: Option<String>,
-    pipelines: Mutex<HashMap<(&'static str, u32), Rc<Pipeline>>>,
+    pipelines: Mutex<HashMap<PipelineKey, Rc<Pipeline>>>,
     /// Set by wgpu's callbacks: the device was lost, or an error escaped every scope.
     fault: Arc<Mutex<Option<GpuError>>>,
 }
@@ -113,15 +116,16 @@ impl GpuContext {
         matches!(*self.fault.lock().unwrap(), Some(GpuError::DeviceLost(_)))
     }
 
-    /// The pipeline of `kernel` with the override constant `EXPERT_KIND = variant` where the
-    /// kernel has one; compiled on first use, then cached.
-    pub fn pipeline(&self, kernel: &Kernel, variant: Option<u32>) -> Rc<Pipeline> {
-        let key = (kernel.name, variant.unwrap_or(u32::MAX));
+    /// The pipeline of `kernel` with its override constants set by `value`; compiled on
+    /// first use, then cached per kernel and per set of values.
+    pub fn pipeline(&self, kernel: &Kernel, value: impl Fn(Override) -> u32) -> Rc<Pipeline> {
+        let values: Vec<u32> = kernel.overrides.iter().map(|&o| value(o)).collect();
         let mut cache = self.pipelines.lock().unwrap();
-        Rc::clone(cache.entry(key).or_insert_with(|| Rc::new(self.build_pipeline(kernel, variant))))
+        let entry = cache.entry((kernel.name, values.clone()));
+        Rc::clone(entry.or_insert_with(|| Rc::new(self.build_pipeline(kernel, &values))))
     }
 
-    fn build_pipeline(&self, kernel: &Kernel, variant: Option<u32>) -> Pipeline {
+    fn build_pipeline(&self, kernel: &Kernel, values: &[u32]) -> Pipeline {
         let source = kernel.source();
         let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some(kernel.name),
@@ -131,17 +135,17 @@ impl GpuContext {
             .bindings
             .iter()
             .enumerate()
-            .map(|(binding, slot)| wgpu::BindGroupLayoutEntry {
+            .map(|(binding, (buf, access))| wgpu::BindGroupLayoutEntry {
                 binding: binding as u32,
                 visibility: wgpu::ShaderStages::COMPUTE,
                 ty: wgpu::BindingType::Buffer {
-                    ty: match slot {
-                        Slot::Uniform => wgpu::BufferBindingType::Uniform,
-                        Slot::Read => wgpu::BufferBindingType::Storage { read_only: true },
-                        Slot::ReadWrite => wgpu::BufferBindingType::Storage { read_only: false },
+                    ty: match access {
+                        Access::Uniform => wgpu::BufferBindingType::Uniform,
+                        Access::Read => wgpu::BufferBindingType::Storage { read_only: true },
+                        Access::ReadWrite => wgpu::BufferBindingType::Storage { read_only: false },
                     },
                     has_dynamic_offset: false,
-                    min_binding_size: None,
+                    min_binding_size: std::num::NonZeroU64::new(buf.element_bytes()),
                 },
                 count: None,
             })
@@ -154,7 +158,8 @@ impl GpuContext {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let constants: Vec<(&str, f64)> = variant.map(|v| ("EXPERT_KIND", v as f64)).into_iter().collect();
+        let constants: Vec<(&str, f64)> =
+            kernel.overrides.iter().zip(values).map(|(o, &v)| (o.name(), v as f64)).collect();
         let pipeline = self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some(kernel.name),
             layout: Some(&pipeline_layout),

@@ -1,53 +1,41 @@
 //! One MoE layer on the GPU: weights uploaded once, work buffers that grow (doubling) and
 //! are reused, and a forward that records every stage into one command encoder, submits
-//! once and reads back once.
+//! once and reads back once. Which buffers a kernel binds, and its grid, come from the
+//! kernel table (`kernels.rs`); this file only owns the buffers and records.
 
 use super::context::{GpuContext, Pipeline};
 use super::error::{GpuError, Result};
-use super::kernels::{self, Kernel, Params, WORKGROUP};
-use crate::moe::reference::{Dims, ROW_BLOCK, check_input, seat_limit};
+use super::kernels::{self, Buf, ExpertTable, GridSizes, Kernel, MAX_GROUPS, Override, Params, STAGES, When};
+use crate::moe::reference::{self, Dims, LayerRun, ROW_BLOCK, UNLIMITED, check_input, seat_limit};
 use crate::moe::trace::{BackendInfo, RoutingOutputs, StageTime, Timings};
 use crate::moe::{Architecture, ExpertKind, LayerWeights, RouterKind, Routing, Trace};
+use std::collections::HashMap;
 use std::rc::Rc;
 
-/// A kernel and its grid of workgroups.
-type Step<'a> = (&'a Kernel, (u32, u32, u32));
+/// The buffers of a layer, by [`Buf`]: the weights and `params` for the layer's life, the
+/// work buffers until they must grow.
+struct Buffers(Vec<Option<wgpu::Buffer>>);
 
-/// The four timed stages, one compute pass each.
-const STAGES: [&str; 4] = ["router", "dispatch", "experts", "combine"];
-/// Largest workgroup count per grid dimension guaranteed by WebGPU.
-const MAX_GROUPS: u32 = 65535;
+impl Buffers {
+    fn new() -> Self {
+        Buffers(Buf::ALL.iter().map(|_| None).collect())
+    }
 
-/// The layer's weights on the GPU, d_model and d_ff zero-padded to multiples of 4 so that
-/// every kernel reads whole vec4s (the padding contributes exact zeros).
-struct WeightBuffers {
-    router: wgpu::Buffer,
-    router_bias: wgpu::Buffer,
-    w1: wgpu::Buffer,
-    w3: wgpu::Buffer,
-    w2: wgpu::Buffer,
+    fn set(&mut self, buf: Buf, buffer: wgpu::Buffer) {
+        self.0[buf.index()] = Some(buffer);
+    }
+
+    fn get(&self, buf: Buf) -> &wgpu::Buffer {
+        self.0[buf.index()].as_ref().unwrap_or_else(|| panic!("buffer {} was never allocated", buf.name()))
+    }
 }
 
-/// Per-forward buffers, sized for up to `tokens` tokens and `total_slots` slots.
-struct WorkBuffers {
+/// The work buffers' sizes, the bind groups made against them, and the staging buffer.
+struct Work {
     tokens: usize,
     total_slots: usize,
-    x: wgpu::Buffer,
-    logits: wgpu::Buffer,
-    probs: wgpu::Buffer,
-    taken: wgpu::Buffer,
-    assign_expert: wgpu::Buffer,
-    assign_gate: wgpu::Buffer,
-    position: wgpu::Buffer,
-    slot_row: wgpu::Buffer,
-    expert_table: wgpu::Buffer,
-    block_expert: wgpu::Buffer,
-    row_token: wgpu::Buffer,
-    hidden: wgpu::Buffer,
-    expert_out: wgpu::Buffer,
-    y: wgpu::Buffer,
     staging: wgpu::Buffer,
-    bind_groups: Vec<wgpu::BindGroup>,
+    bind_groups: HashMap<&'static str, wgpu::BindGroup>,
 }
 
 /// Timestamp queries: two per stage, resolved into a buffer copied with the results.
@@ -62,11 +50,18 @@ pub struct GpuLayer {
     arch: Architecture,
     d4: usize,
     ff4: usize,
-    weights: WeightBuffers,
-    params: wgpu::Buffer,
-    work: Option<WorkBuffers>,
+    buffers: Buffers,
+    work: Option<Work>,
     timestamps: Option<Timestamps>,
-    pipelines: Vec<Rc<Pipeline>>,
+    pipelines: HashMap<&'static str, Rc<Pipeline>>,
+}
+
+/// What a forward reads back: the trace's arrays, or every intermediate buffer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Readout {
+    Trace,
+    /// Every stage's output, for stage-by-stage parity checks.
+    Stages,
 }
 
 impl GpuLayer {
@@ -82,24 +77,24 @@ impl GpuLayer {
         limits.check_buffer("one expert weight matrix stack (w1, w2 or w3)", n * ffp * dp * 4)?;
 
         let scope = ErrorScopes::push(&ctx.device);
-        let upload = |label: &str, data: &[f32]| storage_init(&ctx.device, label, data);
+        let mut buffers = Buffers::new();
+        let upload = |buf: Buf, data: &[f32]| storage_init(&ctx.device, buf.name(), data);
         let w3 = if arch.expert_kind == ExpertKind::Swiglu { &weights.w3 } else { &weights.w1 };
-        let weight_buffers = WeightBuffers {
-            router: upload("router", &pad(&weights.router, arch.num_experts, d, dp)),
-            router_bias: upload(
-                "router_bias",
-                if weights.router_bias.is_empty() { &[0.0] } else { &weights.router_bias },
-            ),
-            w1: upload("w1", &pad_stack(&weights.w1, n, ff, d, ffp, dp)),
-            w3: upload("w3", &pad_stack(w3, n, ff, d, ffp, dp)),
-            w2: upload("w2", &pad_stack(&weights.w2, n, d, ff, dp, ffp)),
-        };
-        let params = ctx.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("params"),
-            size: size_of::<Params>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        buffers.set(Buf::Router, upload(Buf::Router, &pad(&weights.router, arch.num_experts, d, dp)));
+        let bias: &[f32] = if weights.router_bias.is_empty() { &[0.0] } else { &weights.router_bias };
+        buffers.set(Buf::RouterBias, upload(Buf::RouterBias, bias));
+        buffers.set(Buf::W1, upload(Buf::W1, &pad_stack(&weights.w1, n, ff, d, ffp, dp)));
+        buffers.set(Buf::W3, upload(Buf::W3, &pad_stack(w3, n, ff, d, ffp, dp)));
+        buffers.set(Buf::W2, upload(Buf::W2, &pad_stack(&weights.w2, n, d, ff, dp, ffp)));
+        buffers.set(
+            Buf::Params,
+            ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(Buf::Params.name()),
+                size: size_of::<Params>() as u64,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }),
+        );
         let timestamps = ctx.timestamp_period.map(|period_ns| Timestamps {
             queries: ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
                 label: Some("stage timestamps"),
@@ -114,12 +109,16 @@ impl GpuLayer {
             }),
             period_ns,
         });
-        let pipelines = kernels::ALL
-            .iter()
-            .map(|k| ctx.pipeline(k, (k.name == kernels::EXPERT_UP.name).then(|| arch.expert_kind.code())))
+        let pipelines = kernels::all()
+            .map(|k| {
+                let value = |o: Override| match o {
+                    Override::ExpertKind => arch.expert_kind.code(),
+                };
+                (k.name, ctx.pipeline(k, value))
+            })
             .collect();
         scope.pop().await?;
-        Ok(GpuLayer { ctx, arch, d4, ff4, weights: weight_buffers, params, work: None, timestamps, pipelines })
+        Ok(GpuLayer { ctx, arch, d4, ff4, buffers, work: None, timestamps, pipelines })
     }
 
     pub fn context(&self) -> &Rc<GpuContext> {
@@ -130,17 +129,11 @@ impl GpuLayer {
     /// trace. One command submission, one readback; T = 0 touches nothing.
     pub async fn forward(&mut self, routing: &Routing, x: &[f32], tokens: usize) -> Result<Trace> {
         let start = crate::clock::now_ms();
-        routing.validate(&self.arch)?;
-        check_input(&self.arch, x, tokens)?;
-        if let Some(fault) = self.ctx.take_fault() {
-            return Err(fault);
-        }
-        let dims = Dims::new(&self.arch, routing, tokens);
         let backend = BackendInfo::gpu(self.ctx.adapter.clone());
-        if tokens == 0 {
+        let Some((bytes, layout, dims)) = self.run(routing, x, tokens, Readout::Trace).await? else {
             let out = RoutingOutputs {
-                demand: vec![0; dims.total_experts],
-                seated: vec![0; dims.total_experts],
+                demand: vec![0; self.arch.total_experts()],
+                seated: vec![0; self.arch.total_experts()],
                 ..Default::default()
             };
             let timings = Timings {
@@ -149,31 +142,20 @@ impl GpuLayer {
                 gpu_stages_missing: Some("no tokens: nothing ran".into()),
             };
             return Ok(Trace::assemble(&self.arch, routing, 0, out, backend, timings)?);
-        }
-        self.ensure_capacity(&dims).await?;
-        let params = self.params_for(routing, &dims);
-        let layout = Readback::layout(&dims, self.d4, self.timestamps.is_some());
-
-        let scope = ErrorScopes::push(&self.ctx.device);
-        let work = self.work.as_ref().expect("ensure_capacity allocates");
-        self.ctx.queue.write_buffer(&self.params, 0, bytemuck::bytes_of(&params));
-        self.ctx.queue.write_buffer(&work.x, 0, bytemuck::cast_slice(&pad(x, tokens, self.arch.d_model, self.d4 * 4)));
-        let mut encoder =
-            self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("moe forward") });
-        self.record(&mut encoder, routing, &dims, work);
-        layout.copy_results(&mut encoder, work, self.timestamps.as_ref());
-        self.ctx.queue.submit(Some(encoder.finish()));
-        scope.pop().await?;
-
-        // A lost device fails the readback; report the loss, which the engine recovers from.
-        let bytes = match self.ctx.read_buffer(&work.staging, layout.total).await {
-            Ok(bytes) => bytes,
-            Err(e) => return Err(self.ctx.take_fault().unwrap_or(e)),
         };
-        if let Some(fault) = self.ctx.take_fault() {
-            return Err(fault);
-        }
-        let (out, stages) = layout.parse(&bytes, &dims, self.arch.d_model, self.d4, self.timestamps.as_ref());
+        let table = ExpertTable { experts: dims.total_experts };
+        let expert_table = layout.u32s(&bytes, Buf::ExpertTable);
+        let out = RoutingOutputs {
+            logits: layout.f32s(&bytes, Buf::Logits),
+            probs: layout.f32s(&bytes, Buf::Probs),
+            assign_expert: layout.i32s(&bytes, Buf::AssignExpert),
+            assign_gate: layout.f32s(&bytes, Buf::AssignGate),
+            slot_row: layout.i32s(&bytes, Buf::SlotRow),
+            demand: expert_table[table.demand()].to_vec(),
+            seated: expert_table[table.seated()].to_vec(),
+            output: unpad(&layout.f32s(&bytes, Buf::Y), self.d4 * 4, self.arch.d_model),
+        };
+        let stages = layout.stage_times(&bytes, self.timestamps.as_ref());
         let timings = Timings {
             wall_ms: crate::clock::now_ms() - start,
             gpu_stages_missing: stages
@@ -182,6 +164,126 @@ impl GpuLayer {
             gpu_stages: stages,
         };
         Ok(Trace::assemble(&self.arch, routing, tokens, out, backend, timings)?)
+    }
+
+    /// Runs the layer and reads back the output of every stage, shaped as the CPU
+    /// reference's [`LayerRun`] (padding removed), for [`crate::moe::parity`] to compare
+    /// stage by stage. Every work buffer is filled with 0xFF bytes first, so a value a
+    /// kernel failed to write shows (as NaN, -1 or u32::MAX) instead of a stale one.
+    /// Slower than [`GpuLayer::forward`]: for tests and debugging.
+    pub async fn forward_stages(&mut self, routing: &Routing, x: &[f32], tokens: usize) -> Result<LayerRun> {
+        let Some((bytes, layout, dims)) = self.run(routing, x, tokens, Readout::Stages).await? else {
+            // T = 0 runs no kernel: every per-token array is empty and every count zero.
+            let dims = Dims::new(&self.arch, routing, 0);
+            let (position, demand, seated) = reference::dispatch_count(&dims, &[], UNLIMITED);
+            let (offsets, block_expert) = reference::dispatch_offsets(&dims, &seated);
+            return Ok(LayerRun {
+                dims,
+                logits: Vec::new(),
+                probs: Vec::new(),
+                taken: Vec::new(),
+                assign_expert: Vec::new(),
+                assign_gate: Vec::new(),
+                position,
+                demand,
+                seated,
+                offsets,
+                block_expert,
+                row_token: Vec::new(),
+                slot_row: Vec::new(),
+                hidden: Vec::new(),
+                expert_out: Vec::new(),
+                output: Vec::new(),
+            });
+        };
+        let (d, ff) = (self.arch.d_model, self.arch.d_ff);
+        let table = ExpertTable { experts: dims.total_experts };
+        let expert_table = layout.u32s(&bytes, Buf::ExpertTable);
+        let offsets = expert_table[table.offsets()].to_vec();
+        let rows = *offsets.last().unwrap_or(&0) as usize;
+        let mut row_token = layout.u32s(&bytes, Buf::RowToken);
+        row_token.truncate(rows);
+        let mut hidden = unpad(&layout.f32s(&bytes, Buf::Hidden), self.ff4 * 4, ff);
+        hidden.truncate(rows * ff);
+        let mut expert_out = unpad(&layout.f32s(&bytes, Buf::ExpertOut), self.d4 * 4, d);
+        expert_out.truncate(rows * d);
+        Ok(LayerRun {
+            dims,
+            logits: layout.f32s(&bytes, Buf::Logits),
+            probs: layout.f32s(&bytes, Buf::Probs),
+            taken: if routing.router == RouterKind::ExpertChoice {
+                layout.u32s(&bytes, Buf::Taken)
+            } else {
+                Vec::new()
+            },
+            assign_expert: layout.i32s(&bytes, Buf::AssignExpert),
+            assign_gate: layout.f32s(&bytes, Buf::AssignGate),
+            position: layout.u32s(&bytes, Buf::Position),
+            demand: expert_table[table.demand()].to_vec(),
+            seated: expert_table[table.seated()].to_vec(),
+            offsets,
+            block_expert: layout.u32s(&bytes, Buf::BlockExpert),
+            row_token,
+            slot_row: layout.i32s(&bytes, Buf::SlotRow),
+            hidden,
+            expert_out,
+            output: unpad(&layout.f32s(&bytes, Buf::Y), self.d4 * 4, d),
+        })
+    }
+
+    /// Validates, uploads, records every stage, submits once and reads back what `readout`
+    /// asks for. `None` for T = 0, which touches nothing.
+    async fn run(
+        &mut self,
+        routing: &Routing,
+        x: &[f32],
+        tokens: usize,
+        readout: Readout,
+    ) -> Result<Option<(Vec<u8>, Readback, Dims)>> {
+        routing.validate(&self.arch)?;
+        check_input(&self.arch, x, tokens)?;
+        if let Some(fault) = self.ctx.take_fault() {
+            return Err(fault);
+        }
+        let dims = Dims::new(&self.arch, routing, tokens);
+        if tokens == 0 {
+            return Ok(None);
+        }
+        self.ensure_capacity(&dims).await?;
+        let params = self.params_for(routing, &dims);
+        let layout = Readback::layout(&dims, self.d4, self.ff4, routing.router, readout, self.timestamps.is_some());
+
+        let scope = ErrorScopes::push(&self.ctx.device);
+        let queue = &self.ctx.queue;
+        if readout == Readout::Stages {
+            for &(buf, _, _) in &layout.sections {
+                let size = self.buffers.get(buf).size() as usize;
+                queue.write_buffer(self.buffers.get(buf), 0, &vec![0xFF; size]);
+            }
+        }
+        queue.write_buffer(self.buffers.get(Buf::Params), 0, bytemuck::bytes_of(&params));
+        let padded = pad(x, tokens, self.arch.d_model, self.d4 * 4);
+        queue.write_buffer(self.buffers.get(Buf::X), 0, bytemuck::cast_slice(&padded));
+        let mut encoder =
+            self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("moe forward") });
+        self.record(&mut encoder, routing, &dims);
+        let work = self.work.as_ref().expect("ensure_capacity allocates");
+        // A larger readback than the trace's gets its own staging buffer: debugging only.
+        let stages_staging = (readout == Readout::Stages).then(|| staging_buffer(&self.ctx.device, layout.total));
+        let staging = stages_staging.as_ref().unwrap_or(&work.staging);
+        layout.copy(&mut encoder, &self.buffers, staging, self.timestamps.as_ref());
+        queue.submit(Some(encoder.finish()));
+        scope.pop().await?;
+
+        // A lost device fails the readback; report the loss, which the engine recovers from.
+        let bytes = match self.ctx.read_buffer(staging, layout.total).await {
+            Ok(bytes) => bytes,
+            Err(e) => return Err(self.ctx.take_fault().unwrap_or(e)),
+        };
+        if let Some(fault) = self.ctx.take_fault() {
+            return Err(fault);
+        }
+        Ok(Some((bytes, layout, dims)))
     }
 
     fn params_for(&self, routing: &Routing, dims: &Dims) -> Params {
@@ -206,42 +308,31 @@ impl GpuLayer {
         }
     }
 
-    /// Records the four stages, each a compute pass with timestamps where available.
-    fn record(&self, encoder: &mut wgpu::CommandEncoder, routing: &Routing, dims: &Dims, work: &WorkBuffers) {
-        let (t, e, ts) = (dims.tokens as u32, dims.experts as u32, dims.total_slots as u32);
-        let blocks = dims.max_rows().div_ceil(ROW_BLOCK) as u32;
-        let matmul_grid = |columns4: usize| {
-            let y = blocks.min(MAX_GROUPS);
-            ((columns4 as u32).div_ceil(WORKGROUP), y, blocks.div_ceil(y))
+    /// Records the stages of the kernel table, each a compute pass with timestamps where
+    /// available, each kernel with its own grid.
+    fn record(&self, encoder: &mut wgpu::CommandEncoder, routing: &Routing, dims: &Dims) {
+        let work = self.work.as_ref().expect("ensure_capacity allocates");
+        let sizes = GridSizes {
+            tokens: dims.tokens as u32,
+            experts: dims.experts as u32,
+            total_experts: dims.total_experts as u32,
+            total_slots: dims.total_slots as u32,
+            d4: self.d4 as u32,
+            ff4: self.ff4 as u32,
+            blocks: dims.max_rows().div_ceil(ROW_BLOCK) as u32,
         };
-        let mut router =
-            vec![(&kernels::ROUTER_LOGITS, grid(t.div_ceil(4) * e.div_ceil(4))), (&kernels::ROUTER_SOFTMAX, grid(t))];
-        if routing.router == RouterKind::ExpertChoice {
-            router.push((&kernels::ROUTER_EXPERT_CHOICE, grid(t * e)));
-        }
-        router.push((&kernels::ROUTER_SELECT, grid(t)));
-        let stages: [Vec<Step>; 4] = [
-            router,
-            vec![
-                (&kernels::DISPATCH_COUNT, (dims.total_experts as u32, 1, 1)),
-                (&kernels::DISPATCH_OFFSETS, (1, 1, 1)),
-                (&kernels::DISPATCH_SCATTER, grid(t * ts)),
-            ],
-            vec![(&kernels::EXPERT_UP, matmul_grid(self.ff4)), (&kernels::EXPERT_DOWN, matmul_grid(self.d4))],
-            vec![(&kernels::COMBINE, grid(t * self.d4 as u32))],
-        ];
-        for (stage, steps) in stages.iter().enumerate() {
+        for (stage, (label, stage_kernels)) in STAGES.iter().enumerate() {
             let timestamp_writes = self.timestamps.as_ref().map(|ts| wgpu::ComputePassTimestampWrites {
                 query_set: &ts.queries,
                 beginning_of_pass_write_index: Some(2 * stage as u32),
                 end_of_pass_write_index: Some(2 * stage as u32 + 1),
             });
-            let mut pass = encoder
-                .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(STAGES[stage]), timestamp_writes });
-            for &(kernel, (x, y, z)) in steps {
-                let i = kernel.index();
-                pass.set_pipeline(&self.pipelines[i].pipeline);
-                pass.set_bind_group(0, &work.bind_groups[i], &[]);
+            let mut pass =
+                encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(label), timestamp_writes });
+            for kernel in stage_kernels.iter().filter(|k| runs(k, routing)) {
+                let (x, y, z) = kernel.grid.workgroups(&sizes);
+                pass.set_pipeline(&self.pipelines[kernel.name].pipeline);
+                pass.set_bind_group(0, &work.bind_groups[kernel.name], &[]);
                 pass.dispatch_workgroups(x, y, z);
             }
         }
@@ -265,197 +356,182 @@ impl GpuLayer {
         let (e, n) = (dims.experts, dims.total_experts);
         let rows = sized.max_rows();
         let assignments = sized.assignments();
-        let sizes = [
-            ("the hidden states", tokens * self.d4 * 16),
-            ("the router logits", tokens * e * 4),
-            ("the expert hidden activations (rows x d_ff)", rows * self.ff4 * 16),
-            ("the expert outputs (rows x d_model)", rows * self.d4 * 16),
-            ("the assignments", assignments * 4),
-        ];
-        for (what, bytes) in sizes {
-            limits.check_buffer(what, bytes)?;
-        }
         let blocks = rows.div_ceil(ROW_BLOCK);
+        let bytes = |buf: Buf| -> usize {
+            match buf {
+                Buf::X | Buf::Y => tokens * self.d4 * 16,
+                Buf::Logits | Buf::Probs | Buf::Taken => tokens * e * 4,
+                Buf::AssignExpert | Buf::AssignGate | Buf::Position | Buf::SlotRow => assignments * 4,
+                Buf::ExpertTable => ExpertTable { experts: n }.entries() * 4,
+                Buf::BlockExpert => blocks * 4,
+                Buf::RowToken => rows * 4,
+                Buf::Hidden => rows * self.ff4 * 16,
+                Buf::ExpertOut => rows * self.d4 * 16,
+                Buf::Params | Buf::Router | Buf::RouterBias | Buf::W1 | Buf::W3 | Buf::W2 => 0,
+            }
+        };
+        for (what, buf) in [
+            ("the hidden states", Buf::X),
+            ("the router logits", Buf::Logits),
+            ("the expert hidden activations (rows x d_ff)", Buf::Hidden),
+            ("the expert outputs (rows x d_model)", Buf::ExpertOut),
+            ("the assignments", Buf::AssignExpert),
+        ] {
+            limits.check_buffer(what, bytes(buf))?;
+        }
         limits.check_groups(blocks.div_ceil(MAX_GROUPS as usize))?;
         let scope = ErrorScopes::push(&self.ctx.device);
-        let device = &self.ctx.device;
-        let storage = |label: &str, bytes: usize| storage_buffer(device, label, bytes);
-        let staging_size = Readback::layout(&sized, self.d4, self.timestamps.is_some()).total;
-        let mut work = WorkBuffers {
-            tokens,
-            total_slots,
-            x: storage("x", tokens * self.d4 * 16),
-            logits: storage("logits", tokens * e * 4),
-            probs: storage("probs", tokens * e * 4),
-            taken: storage("taken", tokens * e * 4),
-            assign_expert: storage("assign_expert", assignments * 4),
-            assign_gate: storage("assign_gate", assignments * 4),
-            position: storage("position", assignments * 4),
-            slot_row: storage("slot_row", assignments * 4),
-            expert_table: storage("expert_table", (3 * n + 1) * 4),
-            block_expert: storage("block_expert", blocks * 4),
-            row_token: storage("row_token", rows * 4),
-            hidden: storage("hidden", rows * self.ff4 * 16),
-            expert_out: storage("expert_out", rows * self.d4 * 16),
-            y: storage("y", tokens * self.d4 * 16),
-            staging: device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("staging"),
-                size: staging_size,
-                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            }),
-            bind_groups: Vec::new(),
-        };
-        work.bind_groups = self.bind_groups(&work);
+        for buf in WORK_BUFFERS {
+            self.buffers.set(buf, storage_buffer(&self.ctx.device, buf.name(), bytes(buf)));
+        }
+        let staging_size =
+            Readback::layout(&sized, self.d4, self.ff4, RouterKind::Mixtral, Readout::Trace, self.timestamps.is_some())
+                .total;
+        let bind_groups = kernels::all().map(|kernel| (kernel.name, self.bind_group(kernel))).collect();
+        let staging = staging_buffer(&self.ctx.device, staging_size);
         scope.pop().await?;
-        self.work = Some(work);
+        self.work = Some(Work { tokens, total_slots, staging, bind_groups });
         Ok(())
     }
 
-    /// One bind group per kernel, its buffers in the order of the kernel table's bindings.
-    fn bind_groups(&self, w: &WorkBuffers) -> Vec<wgpu::BindGroup> {
-        let (p, wt) = (&self.params, &self.weights);
-        let buffers: [&[&wgpu::Buffer]; 10] = [
-            &[p, &w.x, &wt.router, &wt.router_bias, &w.logits],
-            &[p, &w.logits, &w.probs],
-            &[p, &w.probs, &w.taken],
-            &[p, &w.probs, &w.taken, &w.assign_expert, &w.assign_gate],
-            &[p, &w.assign_expert, &w.position, &w.expert_table],
-            &[p, &w.expert_table, &w.block_expert],
-            &[p, &w.assign_expert, &w.position, &w.expert_table, &w.row_token, &w.slot_row],
-            &[p, &w.x, &w.row_token, &w.expert_table, &w.block_expert, &wt.w1, &wt.w3, &w.hidden],
-            &[p, &w.hidden, &w.expert_table, &w.block_expert, &wt.w2, &w.expert_out],
-            &[p, &w.assign_gate, &w.slot_row, &w.expert_out, &w.y],
-        ];
-        kernels::ALL
+    /// A kernel's bind group: its table's buffers, in `@binding` order.
+    fn bind_group(&self, kernel: &Kernel) -> wgpu::BindGroup {
+        let entries: Vec<wgpu::BindGroupEntry> = kernel
+            .bindings
             .iter()
-            .zip(buffers)
-            .zip(&self.pipelines)
-            .map(|((kernel, buffers), pipeline)| {
-                assert_eq!(kernel.bindings.len(), buffers.len(), "{} bindings", kernel.name);
-                let entries: Vec<wgpu::BindGroupEntry> = buffers
-                    .iter()
-                    .enumerate()
-                    .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
-                    .collect();
-                self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                    label: Some(kernel.name),
-                    layout: &pipeline.layout,
-                    entries: &entries,
-                })
+            .enumerate()
+            .map(|(i, &(buf, _))| wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: self.buffers.get(buf).as_entire_binding(),
             })
-            .collect()
+            .collect();
+        self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(kernel.name),
+            layout: &self.pipelines[kernel.name].layout,
+            entries: &entries,
+        })
     }
 }
+
+/// Whether a kernel is part of a forward with this routing.
+fn runs(kernel: &Kernel, routing: &Routing) -> bool {
+    match kernel.when {
+        When::Always => true,
+        When::ExpertChoice => routing.router == RouterKind::ExpertChoice,
+    }
+}
+
+/// The buffers a forward writes, reallocated when they grow.
+const WORK_BUFFERS: [Buf; 14] = [
+    Buf::X,
+    Buf::Logits,
+    Buf::Probs,
+    Buf::Taken,
+    Buf::AssignExpert,
+    Buf::AssignGate,
+    Buf::Position,
+    Buf::ExpertTable,
+    Buf::BlockExpert,
+    Buf::RowToken,
+    Buf::SlotRow,
+    Buf::Hidden,
+    Buf::ExpertOut,
+    Buf::Y,
+];
 
 /// Where each result lies in the staging buffer.
 struct Readback {
-    sections: Vec<(Section, u64, u64)>,
+    sections: Vec<(Buf, u64, u64)>,
+    /// Where the resolved timestamps lie, if copied.
+    timestamps: Option<u64>,
     total: u64,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Section {
-    Logits,
-    Probs,
-    AssignExpert,
-    AssignGate,
-    SlotRow,
-    ExpertTable,
-    Y,
-    Timestamps,
-}
-
 impl Readback {
-    fn layout(dims: &Dims, d4: usize, timestamps: bool) -> Self {
-        let (t, e, a, n) =
-            (dims.tokens as u64, dims.experts as u64, dims.assignments() as u64, dims.total_experts as u64);
+    fn layout(dims: &Dims, d4: usize, ff4: usize, router: RouterKind, readout: Readout, timestamps: bool) -> Self {
+        let (t, e, a) = (dims.tokens as u64, dims.experts as u64, dims.assignments() as u64);
+        let table = ExpertTable { experts: dims.total_experts }.entries() as u64 * 4;
+        let rows = dims.max_rows() as u64;
         let mut sizes = vec![
-            (Section::Logits, t * e * 4),
-            (Section::Probs, t * e * 4),
-            (Section::AssignExpert, a * 4),
-            (Section::AssignGate, a * 4),
-            (Section::SlotRow, a * 4),
-            (Section::ExpertTable, (3 * n + 1) * 4),
-            (Section::Y, t * d4 as u64 * 16),
+            (Buf::Logits, t * e * 4),
+            (Buf::Probs, t * e * 4),
+            (Buf::AssignExpert, a * 4),
+            (Buf::AssignGate, a * 4),
+            (Buf::SlotRow, a * 4),
+            (Buf::ExpertTable, table),
+            (Buf::Y, t * d4 as u64 * 16),
         ];
-        if timestamps {
-            sizes.push((Section::Timestamps, 16 * STAGES.len() as u64));
+        if readout == Readout::Stages {
+            if router == RouterKind::ExpertChoice {
+                sizes.push((Buf::Taken, t * e * 4));
+            }
+            sizes.extend([
+                (Buf::Position, a * 4),
+                (Buf::BlockExpert, rows.div_ceil(ROW_BLOCK as u64) * 4),
+                (Buf::RowToken, rows * 4),
+                (Buf::Hidden, rows * ff4 as u64 * 16),
+                (Buf::ExpertOut, rows * d4 as u64 * 16),
+            ]);
         }
         let mut offset = 0;
-        let sections = sizes
-            .into_iter()
-            .map(|(s, size)| {
-                let at = offset;
-                offset += size.div_ceil(8) * 8;
-                (s, at, size)
-            })
-            .collect();
-        Readback { sections, total: offset.max(8) }
+        let mut place = |size: u64| {
+            let at = offset;
+            offset += size.div_ceil(8) * 8;
+            at
+        };
+        let sections = sizes.into_iter().map(|(buf, size)| (buf, place(size), size)).collect();
+        let timestamps = timestamps.then(|| place(16 * STAGES.len() as u64));
+        Readback { sections, timestamps, total: offset.max(8) }
     }
 
-    fn copy_results(&self, encoder: &mut wgpu::CommandEncoder, w: &WorkBuffers, timestamps: Option<&Timestamps>) {
-        if let Some(ts) = timestamps {
-            encoder.resolve_query_set(&ts.queries, 0..2 * STAGES.len() as u32, &ts.resolved, 0);
-        }
-        for &(section, offset, size) in &self.sections {
-            let source = match section {
-                Section::Logits => &w.logits,
-                Section::Probs => &w.probs,
-                Section::AssignExpert => &w.assign_expert,
-                Section::AssignGate => &w.assign_gate,
-                Section::SlotRow => &w.slot_row,
-                Section::ExpertTable => &w.expert_table,
-                Section::Y => &w.y,
-                Section::Timestamps => &timestamps.expect("laid out only with timestamps").resolved,
-            };
+    fn copy(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        buffers: &Buffers,
+        staging: &wgpu::Buffer,
+        ts: Option<&Timestamps>,
+    ) {
+        for &(buf, offset, size) in &self.sections {
             if size > 0 {
-                encoder.copy_buffer_to_buffer(source, 0, &w.staging, offset, size);
+                encoder.copy_buffer_to_buffer(buffers.get(buf), 0, staging, offset, size);
             }
         }
+        if let (Some(ts), Some(offset)) = (ts, self.timestamps) {
+            encoder.resolve_query_set(&ts.queries, 0..2 * STAGES.len() as u32, &ts.resolved, 0);
+            encoder.copy_buffer_to_buffer(&ts.resolved, 0, staging, offset, 16 * STAGES.len() as u64);
+        }
     }
 
-    fn bytes<'a>(&self, all: &'a [u8], section: Section) -> &'a [u8] {
-        let &(_, offset, size) = self.sections.iter().find(|s| s.0 == section).expect("section laid out");
+    fn bytes<'a>(&self, all: &'a [u8], buf: Buf) -> &'a [u8] {
+        let &(_, offset, size) = self.sections.iter().find(|s| s.0 == buf).expect("section laid out");
         &all[offset as usize..(offset + size) as usize]
     }
 
-    fn parse(
-        &self,
-        all: &[u8],
-        dims: &Dims,
-        d: usize,
-        d4: usize,
-        timestamps: Option<&Timestamps>,
-    ) -> (RoutingOutputs, Option<Vec<StageTime>>) {
-        let f32s = |s| bytemuck::pod_collect_to_vec::<u8, f32>(self.bytes(all, s));
-        let i32s = |s| bytemuck::pod_collect_to_vec::<u8, i32>(self.bytes(all, s));
-        let table = bytemuck::pod_collect_to_vec::<u8, u32>(self.bytes(all, Section::ExpertTable));
-        let n = dims.total_experts;
-        let y = f32s(Section::Y);
-        let output = y.chunks_exact(d4 * 4).flat_map(|row| &row[..d]).copied().collect();
-        let stages = timestamps.map(|ts| {
-            let ticks = bytemuck::pod_collect_to_vec::<u8, u64>(self.bytes(all, Section::Timestamps));
+    fn f32s(&self, all: &[u8], buf: Buf) -> Vec<f32> {
+        bytemuck::pod_collect_to_vec(self.bytes(all, buf))
+    }
+
+    fn i32s(&self, all: &[u8], buf: Buf) -> Vec<i32> {
+        bytemuck::pod_collect_to_vec(self.bytes(all, buf))
+    }
+
+    fn u32s(&self, all: &[u8], buf: Buf) -> Vec<u32> {
+        bytemuck::pod_collect_to_vec(self.bytes(all, buf))
+    }
+
+    fn stage_times(&self, all: &[u8], ts: Option<&Timestamps>) -> Option<Vec<StageTime>> {
+        let (ts, offset) = (ts?, self.timestamps? as usize);
+        let ticks: Vec<u64> = bytemuck::pod_collect_to_vec(&all[offset..offset + 16 * STAGES.len()]);
+        Some(
             STAGES
                 .iter()
                 .enumerate()
-                .map(|(i, stage)| StageTime {
+                .map(|(i, (stage, _))| StageTime {
                     stage,
                     ms: ticks[2 * i + 1].saturating_sub(ticks[2 * i]) as f64 * ts.period_ns as f64 / 1e6,
                 })
-                .collect()
-        });
-        let out = RoutingOutputs {
-            logits: f32s(Section::Logits),
-            probs: f32s(Section::Probs),
-            assign_expert: i32s(Section::AssignExpert),
-            assign_gate: f32s(Section::AssignGate),
-            slot_row: i32s(Section::SlotRow),
-            demand: table[n + 1..2 * n + 1].to_vec(),
-            seated: table[2 * n + 1..3 * n + 1].to_vec(),
-            output,
-        };
-        (out, stages)
+                .collect(),
+        )
     }
 }
 
@@ -485,13 +561,6 @@ impl ErrorScopes {
         }
         Ok(())
     }
-}
-
-/// A 1-D grid of `threads` threads, folded into y beyond 65535 workgroups (the kernels'
-/// `flat_index` unfolds it).
-fn grid(threads: u32) -> (u32, u32, u32) {
-    let groups = threads.div_ceil(WORKGROUP).max(1);
-    if groups <= MAX_GROUPS { (groups, 1, 1) } else { (MAX_GROUPS, groups.div_ceil(MAX_GROUPS), 1) }
 }
 
 /// The adapter limits a layer's sizes are checked against, for errors that name them.
@@ -552,6 +621,24 @@ fn storage_buffer(device: &wgpu::Device, label: &str, bytes: usize) -> wgpu::Buf
         usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
     })
+}
+
+fn staging_buffer(device: &wgpu::Device, size: u64) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("staging"),
+        size,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+/// Keeps the first `cols` of every row of width `padded`: the GPU's vec4 rows back to
+/// the reference's widths.
+fn unpad(data: &[f32], padded: usize, cols: usize) -> Vec<f32> {
+    if cols == padded {
+        return data.to_vec();
+    }
+    data.chunks_exact(padded).flat_map(|row| &row[..cols]).copied().collect()
 }
 
 fn storage_init(device: &wgpu::Device, label: &str, data: &[f32]) -> wgpu::Buffer {

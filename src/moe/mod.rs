@@ -4,6 +4,7 @@ pub mod backward;
 pub mod config;
 pub mod error;
 pub mod noise;
+pub mod parity;
 pub mod reference;
 pub mod tensors;
 pub mod trace;

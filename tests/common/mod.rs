@@ -1,6 +1,8 @@
 //! Helpers shared by the native test files.
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
+use moe_clinic::moe::parity::{Tolerances, first_divergence};
+use moe_clinic::moe::reference::LayerRun;
 use moe_clinic::moe::{
     Architecture, Capacity, ExpertKind, LayerWeights, Noise, RouterKind, Routing, Trace, forward_cpu,
 };
@@ -102,6 +104,14 @@ pub fn assert_traces_match(label: &str, gpu: &Trace, cpu: &Trace, exact_choices:
     assert_close(&format!("{label}: routing_weights"), &gpu.routing_weights, &cpu.routing_weights, 1e-6, 1e-5);
     // Two chained matmuls of width d_model and d_ff, summed in another order on the GPU.
     assert_close(&format!("{label}: output"), &gpu.output, &cpu.output, 1e-4, 1e-4);
+}
+
+/// Compares every stage of a backend's run with the CPU reference's, in data-flow order,
+/// and names the first stage and element that differ (see `moe::parity`).
+pub fn assert_stages_match(label: &str, actual: &LayerRun, expected: &LayerRun, exact_choices: bool) {
+    if let Some(divergence) = first_divergence(actual, expected, &Tolerances::default(), exact_choices) {
+        panic!("{label}: {divergence}");
+    }
 }
 
 /// A random valid configuration for case `case`.

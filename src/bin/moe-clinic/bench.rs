@@ -5,7 +5,7 @@
 
 use clap::Args;
 use moe_clinic::engine::{BackendChoice, Engine};
-use moe_clinic::moe::{Architecture, Capacity, ExpertKind, LayerWeights, RouterKind, Routing, Trace};
+use moe_clinic::moe::{Architecture, Capacity, ExpertKind, LayerWeights, RouterKind, Routing};
 use moe_clinic::rng::Rng;
 
 #[derive(Args)]
@@ -33,18 +33,11 @@ const D_FF: usize = 512;
 /// (E, k, expert kind): Mixtral-like and Switch-like shapes.
 const SHAPES: [(usize, usize, ExpertKind); 2] = [(8, 2, ExpertKind::Swiglu), (32, 1, ExpertKind::Relu)];
 
-struct Measured {
-    ms: f64,
-    /// Median per-stage times, where the adapter has timestamps.
-    stages: Vec<(&'static str, f64)>,
-    gflops: f64,
-    timer: &'static str,
-}
-
 pub fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
     let choice: BackendChoice = args.backend.parse()?;
     println!(
-        "moe-clinic bench: d_model {D_MODEL}, d_ff {D_FF}, median of {} runs after {} warm-up",
+        "moe-clinic bench: d_model {D_MODEL}, d_ff {D_FF}; {} runs after {} warm-up, the three variants interleaved \
+         run by run; ratios are medians of the per-run ratios, with their range",
         args.runs, args.warmup
     );
     let mut header_done = false;
@@ -78,25 +71,42 @@ pub fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
         let single = Routing { router: RouterKind::Mixtral, top_k: 1, capacity: Capacity::Dropless, noise: None };
         for &tokens in &args.tokens {
             let x = Rng::new(tokens as u64).normals(tokens * D_MODEL, 1.0);
-            let m = measure(&mut moe, &top_k, &x, tokens, &args)?;
-            let a = measure(&mut moe, &every, &x, tokens, &args)?;
-            let b = measure(&mut dense, &single, &x, tokens, &args)?;
-            let speedup = a.ms / m.ms;
+            // One sample of each variant per run, back to back, so that load from other
+            // processes falls on all three alike and the per-run ratios cancel most of it.
+            let (moe_arch, dense_arch) = (moe.weights().arch, dense.weights().arch);
+            let mut variants = [
+                Series::new(On::Moe, &moe_arch, &top_k),
+                Series::new(On::Moe, &moe_arch, &every),
+                Series::new(On::Dense, &dense_arch, &single),
+            ];
+            for run in 0..args.warmup + args.runs {
+                for series in &mut variants {
+                    let sample = time_one(series.engine_mut(&mut moe, &mut dense), series.routing, &x, tokens)?;
+                    if run >= args.warmup {
+                        series.samples.push(sample);
+                    }
+                }
+            }
+            let [m, a, b] = &variants;
+            let speedups: Vec<f64> = a.ms().iter().zip(m.ms()).map(|(a, m)| a / m).collect();
+            let ratios: Vec<f64> = m.ms().iter().zip(b.ms()).map(|(m, b)| m / b).collect();
             let ideal = experts as f64 / k as f64;
+            let speedup = Spread::of(&speedups);
+            let ratio = Spread::of(&ratios);
+            let moe_ms = median(&m.ms());
+            let gflops = m.flops_per_token * tokens as f64 / (moe_ms * 1e6);
             println!(
-                "| {experts} | {k} | {tokens} | {:.3} | {:.3} | {:.3} | {:.2} | {:.2}x ({ideal:.0}x) | {:.0}% | {:.2} | {} |",
-                m.ms,
-                a.ms,
-                b.ms,
-                m.gflops,
-                speedup,
-                100.0 * speedup / ideal,
-                m.ms / b.ms,
-                m.timer
+                "| {experts} | {k} | {tokens} | {moe_ms:.3} | {:.3} | {:.3} | {gflops:.2} | {} ({ideal:.0}x) | {:.0}% | {} | {} |",
+                median(&a.ms()),
+                median(&b.ms()),
+                speedup.format("x"),
+                100.0 * speedup.median / ideal,
+                ratio.format(""),
+                m.timer()
             );
             if args.stages {
-                for (name, v) in [("MoE", &m), ("naive", &a), ("dense FFN", &b)] {
-                    let parts: Vec<String> = v.stages.iter().map(|(s, ms)| format!("{s} {ms:.3}")).collect();
+                for (name, v) in [("MoE", m), ("naive", a), ("dense FFN", b)] {
+                    let parts: Vec<String> = v.stage_medians().iter().map(|(s, ms)| format!("{s} {ms:.3}")).collect();
                     println!("|   | {name} stages (ms): {} |", parts.join(", "));
                 }
             }
@@ -105,50 +115,99 @@ pub fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Median time of `args.runs` forwards: GPU timestamps summed over the stages where the
-/// adapter has them, else wall time including upload and readback.
-fn measure(
+/// Which engine a variant runs on.
+#[derive(Clone, Copy, PartialEq)]
+enum On {
+    Moe,
+    Dense,
+}
+
+/// One variant's samples.
+struct Series<'a> {
+    on: On,
+    routing: &'a Routing,
+    samples: Vec<Sample>,
+    flops_per_token: f64,
+}
+
+impl<'a> Series<'a> {
+    fn new(on: On, arch: &Architecture, routing: &'a Routing) -> Self {
+        let expert_params = arch.params_per_expert() as f64;
+        // Work actually done per token: router plus the experts it visits, 2 FLOPs per multiply-add.
+        let flops_per_token = 2.0 * (arch.router_params() as f64 + routing.top_k as f64 * expert_params);
+        Series { on, routing, samples: Vec::new(), flops_per_token }
+    }
+
+    fn engine_mut<'e>(&self, moe: &'e mut Engine, dense: &'e mut Engine) -> &'e mut Engine {
+        match self.on {
+            On::Moe => moe,
+            On::Dense => dense,
+        }
+    }
+
+    fn ms(&self) -> Vec<f64> {
+        self.samples.iter().map(|s| s.ms).collect()
+    }
+
+    fn timer(&self) -> &'static str {
+        if self.samples.iter().all(|s| s.stages.is_some()) { "GPU timestamps" } else { "wall" }
+    }
+
+    fn stage_medians(&self) -> Vec<(&'static str, f64)> {
+        let Some(Some(first)) = self.samples.first().map(|s| s.stages.as_ref()) else { return Vec::new() };
+        (0..first.len())
+            .map(|i| {
+                let times: Vec<f64> = self.samples.iter().filter_map(|s| s.stages.as_ref().map(|st| st[i].1)).collect();
+                (first[i].0, median(&times))
+            })
+            .collect()
+    }
+}
+
+/// One timed forward: GPU timestamps summed over the stages where the adapter has them,
+/// else wall time including upload and readback.
+struct Sample {
+    ms: f64,
+    stages: Option<Vec<(&'static str, f64)>>,
+}
+
+fn time_one(
     engine: &mut Engine,
     routing: &Routing,
     x: &[f32],
     tokens: usize,
-    args: &BenchArgs,
-) -> Result<Measured, Box<dyn std::error::Error>> {
-    let forward = |engine: &mut Engine| pollster::block_on(engine.forward(routing, x, tokens));
-    for _ in 0..args.warmup {
-        forward(engine)?;
-    }
-    let mut times = Vec::new();
-    let mut stage_times: Vec<(&'static str, Vec<f64>)> = Vec::new();
-    let mut last: Option<Trace> = None;
-    let mut timer = "wall";
-    for _ in 0..args.runs {
-        let trace = forward(engine)?;
-        let ms = match &trace.timings.gpu_stages {
-            Some(stages) => {
-                timer = "GPU timestamps";
-                for (i, s) in stages.iter().enumerate() {
-                    if stage_times.len() <= i {
-                        stage_times.push((s.stage, Vec::new()));
-                    }
-                    stage_times[i].1.push(s.ms);
-                }
-                stages.iter().map(|s| s.ms).sum()
-            }
-            None => trace.timings.wall_ms,
-        };
-        times.push(ms);
-        last = Some(trace);
-    }
-    let ms = median(&mut times);
-    let stages = stage_times.into_iter().map(|(name, mut t)| (name, median(&mut t))).collect();
-    let trace = last.expect("at least one run");
-    // Work actually done: router plus the expert rows computed, 2 FLOPs per multiply-add.
-    let per_token = trace.metrics.flops_active_per_token as f64;
-    Ok(Measured { ms, stages, gflops: per_token * tokens as f64 / (ms * 1e6), timer })
+) -> Result<Sample, Box<dyn std::error::Error>> {
+    let trace = pollster::block_on(engine.forward(routing, x, tokens))?;
+    Ok(match &trace.timings.gpu_stages {
+        Some(stages) => Sample {
+            ms: stages.iter().map(|s| s.ms).sum(),
+            stages: Some(stages.iter().map(|s| (s.stage, s.ms)).collect()),
+        },
+        None => Sample { ms: trace.timings.wall_ms, stages: None },
+    })
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
+/// A median with the range around it.
+struct Spread {
+    median: f64,
+    low: f64,
+    high: f64,
+}
+
+impl Spread {
+    fn of(values: &[f64]) -> Self {
+        let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Spread { median: median(values), low, high }
+    }
+
+    fn format(&self, unit: &str) -> String {
+        format!("{:.2}{unit} [{:.2}-{:.2}]", self.median, self.low, self.high)
+    }
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
 }

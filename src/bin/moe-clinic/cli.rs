@@ -28,6 +28,7 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
+    quiet_graphics_stack();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
@@ -55,5 +56,23 @@ pub fn main() -> ExitCode {
             eprintln!("moe-clinic: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Mesa's Vulkan drivers print "error: XDG_RUNTIME_DIR is invalid or not set" on every
+/// device when that variable is unset (as under cron, ssh without a login session, or
+/// `sudo`), which a user reads as this tool's own error. Compute needs no display, so
+/// point the variable at a private folder when it is missing or not a folder.
+fn quiet_graphics_stack() {
+    use std::os::unix::fs::DirBuilderExt;
+    let valid = std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| std::path::Path::new(&dir).is_dir());
+    if valid {
+        return;
+    }
+    let dir = std::env::temp_dir().join("moe-clinic-runtime");
+    if std::fs::DirBuilder::new().mode(0o700).create(&dir).is_ok() || dir.is_dir() {
+        // SAFETY: the first thing main does, before any thread exists that could read the
+        // environment concurrently.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
     }
 }
