@@ -4,3 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh build
 wasm-pack build --target web --out-dir www/pkg --release --mode no-install --no-pack
+# Precompressed copies for serve.py (as a real static host would serve them), so that the
+# page's measured download is what visitors get. -n: no name or time, the same bytes each build.
+find www \( -name '*.wasm' -o -name '*.js' -o -name '*.json' -o -name '*.css' -o -name '*.html' -o -name '*.safetensors' \) \
+  -type f -print0 | xargs -0 gzip -9 -k -f -n

@@ -108,6 +108,52 @@ fn bad_configurations_fail_with_one_line() {
     fails_with(s.layer(&["--router", "switch"]), &["k must be 1"]);
     fails_with(s.layer(&["--noise", "inf"]), &["noise"]);
     fails_with(s.layer(&["--noise", "-0.5"]), &["noise scale"]);
+    // Finite but absurd: 3.4e38 turned every logit into NaN and still exited 0.
+    fails_with(s.layer(&["--noise", "3.4e38"]), &["noise scale", "from 0 to 10"]);
+    // 1e-30 gave capacity 0, which `--capacity 0` is refused for.
+    fails_with(s.layer(&["--router", "token-choice", "--capacity-factor", "1e-30"]), &["capacity factor", "0.01"]);
+    // A missing flag is named.
+    let output = Command::new(env!("CARGO_BIN_EXE_moe-clinic")).args(["layer", "--style", "mixtral"]).output().unwrap();
+    fails_with(output, &["--weights", "--input", "--output"]);
+}
+
+/// Sizes the data cannot back, and work no limit bounded: each refused at once, naming
+/// its limit, instead of hanging, aborting or allocating gigabytes.
+#[test]
+fn work_and_memory_are_bounded_before_anything_runs() {
+    let s = Scratch::new("limits");
+    // 104 bytes: a [2^40, 0, 6] tensor with no data once meant 2^40 empty forwards.
+    let header = br#"{"hidden_states":{"dtype":"F32","shape":[1099511627776,0,6],"data_offsets":[0,0]}}"#;
+    let mut hang = (header.len() as u64).to_le_bytes().to_vec();
+    hang.extend_from_slice(header);
+    let hang = s.write("hang.safetensors", hang);
+    fails_with(s.layer(&["--input", &hang]), &["1099511627776 sequences", "MAX_SEQUENCES"]);
+
+    // Dense routing over 256 experts of width 1: 2 MB of input once asked for 1 GB.
+    let wide = LayerWeights::random(
+        Architecture {
+            d_model: 1,
+            d_ff: 1,
+            num_experts: 256,
+            expert_kind: ExpertKind::Swiglu,
+            router_bias: false,
+            shared_experts: 0,
+        },
+        5,
+        1.0,
+    );
+    let weights = s.write("wide.safetensors", wide.to_safetensors(Style::Mixtral, "m.", "F32").unwrap());
+    let x = s.write("long.safetensors", input(Tensor::f32(vec![500_000, 1], &vec![0.25; 500_000])));
+    let out = s.layer(&["--weights", &weights, "--input", &x, "--router", "dense", "--top-k", "256"]);
+    fails_with(out, &["MAX_FORWARD_BYTES"]);
+
+    let bench = Command::new(env!("CARGO_BIN_EXE_moe-clinic"))
+        .args(["bench", "--backend", "cpu", "--tokens", "100000000"])
+        .env("XDG_RUNTIME_DIR", s.0.join("xdg"))
+        .output()
+        .unwrap();
+    assert!(!bench.status.success());
+    assert!(String::from_utf8_lossy(&bench.stderr).contains("MAX_FORWARD_TOKENS"), "{bench:?}");
 }
 
 #[test]
@@ -168,9 +214,14 @@ fn bad_inputs_fail_with_one_line() {
     fails_with(s.layer(&["--input", &wide]), &["hidden_states", "shape"]);
     let other =
         s.write("other.safetensors", write_tensors(&[("x".into(), Tensor::f32(vec![1, D], &[0.0; D]))], &[]).unwrap());
-    fails_with(s.layer(&["--input", &other]), &["hidden_states", "missing"]);
+    // The file named is the input, not "the weights".
+    fails_with(s.layer(&["--input", &other]), &["other.safetensors", "no tensor `hidden_states` in this file"]);
     let huge = s.write("huge.safetensors", input(Tensor::f32(vec![1, D], &[3e38; D])));
-    fails_with(s.layer(&["--input", &huge]), &["overflow"]);
+    fails_with(s.layer(&["--input", &huge]), &["router logit", "inf"]);
+    // A wrong width names the shapes the layer takes, with no placeholder 0 in them.
+    let output = s.layer(&["--input", &wide]);
+    fails_with(output.clone(), &["[2, 7]", "[tokens, 6] or [sequences, tokens, 6]"]);
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("[0, 6]"));
     fails_with(s.layer(&["--output", "/nonexistent-dir/y.safetensors"]), &["cannot write"]);
 }
 
@@ -233,14 +284,26 @@ fn accepts_half_precision_and_batched_sequences() {
         let (_, single) = TensorFile::parse(&bytes).unwrap().read_i32("expert_index").unwrap();
         assert_eq!(&index[b * 10..(b + 1) * 10], &single[..], "sequence {b}");
     }
-    // F16 and BF16 inputs are read as the values they hold.
-    for (name, tensor) in [
-        ("h.safetensors", Tensor::f16(vec![5, D], &x[..5 * D])),
-        ("bf.safetensors", Tensor::bf16(vec![5, D], &x[..5 * D])),
-    ] {
+    // F16 and BF16 inputs are read as the values they hold: the same output, bit for bit,
+    // as an F32 input holding those (rounded) values.
+    let x = &x[..5 * D];
+    let to_f16 = |v: &f32| half::f16::from_f32(*v).to_f32();
+    let to_bf16 = |v: &f32| half::bf16::from_f32(*v).to_f32();
+    let outputs = |name: &str, tensor: Tensor| {
         let path = s.write(name, input(tensor));
-        let out = s.layer(&["--input", &path]);
+        let out = s.layer(&["--input", &path, "--output", &s.path("half-out.safetensors")]);
         assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let bytes = std::fs::read(s.path("half-out.safetensors")).unwrap();
+        TensorFile::parse(&bytes).unwrap().read_f32("hidden_states").unwrap().1
+    };
+    for (half_name, half, rounded) in [
+        ("h.safetensors", Tensor::f16(vec![5, D], x), x.iter().map(to_f16).collect::<Vec<f32>>()),
+        ("bf.safetensors", Tensor::bf16(vec![5, D], x), x.iter().map(to_bf16).collect()),
+    ] {
+        assert_ne!(rounded, x, "{half_name}: the rounding must change some values, or this proves nothing");
+        let from_half = outputs(half_name, half);
+        let from_f32 = outputs("rounded.safetensors", Tensor::f32(vec![5, D], &rounded));
+        assert_eq!(from_half, from_f32, "{half_name}");
     }
     // An empty sequence is no error.
     let empty = s.write("empty.safetensors", input(Tensor::f32(vec![0, D], &[])));
@@ -305,4 +368,6 @@ fn route_diagnoses_in_both_languages() {
     fails_with(route(&[&"dor ".repeat(600)]), &["2400 characters", "2000"]);
     fails_with(route(&["--model", "oracle", "hi"]), &["oracle.safetensors"]);
     fails_with(route(&["--router", "expert-choice", "--capacity-factor", "0", "hi"]), &["positive"]);
+    // Once printed null probabilities and a diagnosis computed from NaN, with exit 0.
+    fails_with(route(&["--noise", "3e38", "My chest hurts"]), &["noise scale"]);
 }

@@ -12,8 +12,10 @@ fn arch(d: usize, ff: usize, e: usize, kind: ExpertKind, shared: usize) -> Archi
 }
 
 fn routing_strategy() -> impl Strategy<Value = (Architecture, Routing, usize, u64)> {
-    (1usize..9, 1usize..12, 1usize..10, 0usize..3, 0usize..5, 0usize..3, 0usize..80, any::<u64>(), 0usize..5, 0usize..3)
-        .prop_map(|(d, ff, e, kind, router, shared, tokens, seed, k_pick, cap_pick)| {
+    let shape = (1usize..9, 1usize..12, 1usize..10, 0usize..3, 0usize..5, 0usize..3, 0usize..80);
+    let picks = (any::<u64>(), 0usize..5, 0usize..3, any::<bool>(), 0usize..4);
+    (shape, picks).prop_map(
+        |((d, ff, e, kind, router, shared, tokens), (seed, k_pick, cap_pick, router_bias, noise_pick))| {
             let router = RouterKind::ALL[router];
             let top_k = match router {
                 RouterKind::Switch => 1,
@@ -26,9 +28,13 @@ fn routing_strategy() -> impl Strategy<Value = (Architecture, Routing, usize, u6
                 (_, 1) => Capacity::Absolute(1 + (seed % 5) as u32),
                 _ => Capacity::Dropless,
             };
-            let noise = (seed % 4 == 0).then_some(Noise { scale: 1.0, seed: seed as u32 });
-            (arch(d, ff, e, ExpertKind::ALL[kind], shared), Routing { router, top_k, capacity, noise }, tokens, seed)
-        })
+            // No noise, a hesitant receptionist, or one who routes nearly at random.
+            let noise = [None, Some(0.1), Some(1.0), Some(3.0)][noise_pick]
+                .map(|scale| Noise { scale, seed: (seed >> 32) as u32 });
+            let arch = Architecture { router_bias, ..arch(d, ff, e, ExpertKind::ALL[kind], shared) };
+            (arch, Routing { router, top_k, capacity, noise }, tokens, seed)
+        },
+    )
 }
 
 fn run(weights: &LayerWeights, routing: &Routing, tokens: usize, seed: u64) -> LayerRun {
@@ -128,8 +134,17 @@ proptest! {
                 }
             }
             (RouterKind::ExpertChoice, Some(c)) => {
+                // Each expert serves exactly its top-C tokens by p (ties to the lower
+                // token), found here by sorting, independently of the kernel's rank count.
                 for x in 0..e {
-                    prop_assert_eq!(r.seated[x] as usize, c.min(tokens));
+                    let mut column: Vec<usize> = (0..tokens).collect();
+                    column.sort_by(|&a, &b| r.probs[b * e + x].total_cmp(&r.probs[a * e + x]).then(a.cmp(&b)));
+                    let mut want: Vec<usize> = column[..c.min(tokens)].to_vec();
+                    want.sort_unstable();
+                    let got: Vec<usize> = (0..tokens)
+                        .filter(|&t| r.assign_expert[t * ts..t * ts + s].contains(&(x as i32)))
+                        .collect();
+                    prop_assert_eq!(got, want, "expert {}", x);
                 }
             }
             _ => prop_assert!(r.seated[..e] == r.demand[..e]),
@@ -144,6 +159,25 @@ proptest! {
             }
         }
     }
+}
+
+/// Uniform p gives aux = 1 whatever f is, so it cannot catch a wrong f; here p is the same
+/// skewed distribution for every token (zero router weights, a bias), so every token
+/// picks experts 0 and 1: f = (1/2, 1/2, 0, 0) and aux = E (p0 + p1) / 2. An f counted
+/// per token instead of per assignment would give twice that.
+#[test]
+fn aux_loss_follows_f_and_p_when_routing_is_skewed() {
+    let a = Architecture { router_bias: true, ..arch(3, 2, 4, ExpertKind::Relu, 0) };
+    let mut weights = LayerWeights::random(a, 1, 1.0);
+    weights.router.iter_mut().for_each(|w| *w = 0.0);
+    weights.router_bias = vec![2.0, 1.0, 0.0, -1.0];
+    let routing = Routing { router: RouterKind::Mixtral, top_k: 2, capacity: Capacity::Dropless, noise: None };
+    let trace = forward_cpu(&weights, &routing, &Rng::new(4).normals(3 * 6, 1.0), 6).unwrap();
+    assert_eq!(trace.expert_demand, [6, 6, 0, 0]);
+    let z: f64 = [2.0f64, 1.0, 0.0, -1.0].iter().map(|b| b.exp()).sum();
+    let (p0, p1) = (2f64.exp() / z, 1f64.exp() / z);
+    let aux = trace.metrics.aux_loss.unwrap();
+    assert!((aux - 4.0 * (p0 + p1) / 2.0).abs() < 1e-6, "aux {aux}");
 }
 
 #[test]

@@ -6,11 +6,14 @@
 
 mod common;
 
-use common::{assert_stages_match, assert_traces_match, inputs_with_margin, random_case};
+use common::{
+    FIXTURE_CASES, TraceSummary, assert_stages_match, assert_traces_match, fixture_case, inputs_with_margin,
+    near_tie_tokens,
+};
 use moe_clinic::engine::{BackendChoice, Engine};
 use moe_clinic::gpu::{GpuContext, GpuLayer};
 use moe_clinic::moe::reference;
-use moe_clinic::moe::{Architecture, Capacity, ExpertKind, LayerWeights, RouterKind, Routing};
+use moe_clinic::moe::{Architecture, Capacity, ExpertKind, LayerWeights, RouterKind, Routing, forward_cpu};
 use moe_clinic::web::WebEngine;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -47,12 +50,18 @@ async fn picks_the_expected_backend_and_says_so() {
             assert_eq!(backend.kind, "gpu", "{backend:?}");
             let adapter = backend.adapter.expect("adapter info");
             assert_eq!(adapter.backend, "BrowserWebGpu");
-            assert!(!adapter.vendor.is_empty() && !adapter.architecture.is_empty(), "{adapter:?}");
+            // The README's claim: headless Chromium's WebGPU here is SwiftShader.
+            assert_eq!(
+                (adapter.vendor.as_str(), adapter.architecture.as_str()),
+                ("google", "swiftshader"),
+                "{adapter:?}"
+            );
         }
         "cpu" => {
             assert_eq!(backend.kind, "cpu");
             let reason = backend.reason.expect("a reason for the CPU");
             assert!(reason.contains("adapter"), "{reason}");
+            assert_eq!(backend.reason_code, Some("no-adapter"));
             // Asking for WebGPU explicitly is an error, never a silent fallback.
             let err = Engine::new(small_layer(), BackendChoice::Gpu).await.err().expect("no WebGPU here");
             assert!(err.to_string().contains("no GPU adapter"), "{err}");
@@ -62,29 +71,35 @@ async fn picks_the_expected_backend_and_says_so() {
 }
 
 /// Every router, capacity on and off, noise, shared experts, odd sizes, T = 0, 1 and more
-/// than a workgroup: the backend this browser picked against the CPU reference.
+/// than a workgroup. On WebGPU: against the CPU reference, stage by stage. On the CPU
+/// fallback: against what the native CPU computed for the same cases
+/// (tests/fixtures/cpu_traces.json), not against the same code in the same browser.
 #[wasm_bindgen_test]
 async fn routes_match_the_cpu_reference() {
-    let cases = 25;
+    let fixture: Vec<TraceSummary> =
+        serde_json::from_str(include_str!("fixtures/cpu_traces.json")).expect("the native CPU's traces");
+    assert_eq!(fixture.len() as u64, FIXTURE_CASES);
     let mut routers = std::collections::HashSet::new();
     let mut context: Option<Rc<GpuContext>> = None;
-    for case in 0..cases {
-        let (arch, routing, tokens) = random_case(case);
-        let label = format!("case {case}: {arch:?} {routing:?} T={tokens}");
-        let weights = LayerWeights::random(arch, case, 2.0 / (arch.d_model as f32).sqrt());
-        let (x, cpu, ties) = inputs_with_margin(&weights, &routing, tokens, case + 1000);
-        assert_eq!(ties, 0, "{label}: inputs should clear the margin rule");
+    for case in 0..FIXTURE_CASES {
+        let (weights, routing, x, tokens) = fixture_case(case);
+        let label = format!("case {case}: {:?} {routing:?} T={tokens}", weights.arch);
+        let mut engine = Engine::new(weights.clone(), BackendChoice::Auto).await.unwrap();
+        let trace = engine.forward(&routing, &x, tokens).await.unwrap_or_else(|e| panic!("{label}: {e}"));
         if expected_backend() == "webgpu" {
+            assert_eq!(trace.backend.kind, "gpu");
+            let cpu = forward_cpu(&weights, &routing, &x, tokens).unwrap();
+            assert!(near_tie_tokens(&cpu).is_empty(), "{label}: inputs should clear the margin rule");
+            assert_traces_match(&label, &trace, &cpu, true);
             // Every intermediate buffer, so that a failure names its stage.
             let ctx = context.get_or_insert(Rc::new(GpuContext::new().await.expect("a WebGPU adapter")));
             let mut layer = GpuLayer::new(Rc::clone(ctx), &weights).await.unwrap_or_else(|e| panic!("{label}: {e}"));
             let stages = layer.forward_stages(&routing, &x, tokens).await.unwrap_or_else(|e| panic!("{label}: {e}"));
             assert_stages_match(&label, &stages, &reference::forward(&weights, &routing, &x, tokens).unwrap(), true);
+        } else {
+            assert_eq!(trace.backend.kind, "cpu");
+            TraceSummary::of(case, &x, &trace).assert_matches(&fixture[case as usize]);
         }
-        let mut engine = Engine::new(weights, BackendChoice::Auto).await.unwrap();
-        let trace = engine.forward(&routing, &x, tokens).await.unwrap_or_else(|e| panic!("{label}: {e}"));
-        assert_eq!(trace.backend.kind, if expected_backend() == "webgpu" { "gpu" } else { "cpu" });
-        assert_traces_match(&label, &trace, &cpu, true);
         routers.insert(routing.router);
     }
     assert_eq!(routers.len(), RouterKind::ALL.len());
@@ -147,6 +162,25 @@ async fn facade_gives_typed_arrays_and_readable_errors() {
     // Empty text: an empty trace, no error.
     let empty = JsFuture::from(engine.run(Vec::new(), 0.0, routing)).await.expect("T = 0 is fine");
     assert_eq!(get(&empty, "token_count").as_f64(), Some(0.0));
+
+    // Sizes whose product wraps a 32-bit usize (2^16 x 2^16 = 2^32 is 0 on wasm32) are
+    // refused with the limit named, instead of trapping in the first run.
+    let huge = js_sys::JSON::parse(
+        r#"{"random": {"d_model": 65536, "d_ff": 65536, "num_experts": 1, "expert_kind": "relu", "seed": 1}}"#,
+    )
+    .unwrap();
+    let err = WebEngine::create(huge).await.err().expect("2^32 weights");
+    assert_eq!(get(&err, "code").as_string().as_deref(), Some("invalid-config"));
+    let message = String::from(err.dyn_into::<js_sys::Error>().unwrap().message());
+    assert!(message.contains("MAX_WEIGHTS"), "{message}");
+    // Unknown fields at creation too.
+    let misspelt = js_sys::JSON::parse(
+        r#"{"random": {"d_model": 8, "d_ff": 12, "num_experts": 4, "expert_kind": "relu", "seed": 3, "sharedExperts": 2}}"#,
+    )
+    .unwrap();
+    let err = WebEngine::create(misspelt).await.err().expect("unknown field");
+    let message = String::from(err.dyn_into::<js_sys::Error>().unwrap().message());
+    assert!(message.contains("sharedExperts"), "{message}");
 
     // The router rules the page builds its menus from, one entry per router in menu order.
     let routers = moe_clinic::web::routers().unwrap();

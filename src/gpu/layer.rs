@@ -6,7 +6,7 @@
 use super::context::{GpuContext, Pipeline};
 use super::error::{GpuError, Result};
 use super::kernels::{self, Buf, ExpertTable, GridSizes, Kernel, MAX_GROUPS, Override, Params, STAGES, When};
-use crate::moe::reference::{self, Dims, LayerRun, ROW_BLOCK, UNLIMITED, check_input, seat_limit};
+use crate::moe::reference::{self, Dims, LayerRun, ROW_BLOCK, UNLIMITED, check_forward, seat_limit};
 use crate::moe::trace::{BackendInfo, RoutingOutputs, StageTime, Timings};
 use crate::moe::{Architecture, ExpertKind, LayerWeights, RouterKind, Routing, Trace};
 use std::collections::HashMap;
@@ -240,8 +240,7 @@ impl GpuLayer {
         tokens: usize,
         readout: Readout,
     ) -> Result<Option<(Vec<u8>, Readback, Dims)>> {
-        routing.validate(&self.arch)?;
-        check_input(&self.arch, x, tokens)?;
+        check_forward(&self.arch, routing, x, tokens)?;
         if let Some(fault) = self.ctx.take_fault() {
             return Err(fault);
         }

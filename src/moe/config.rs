@@ -246,6 +246,17 @@ pub struct Architecture {
 /// The largest dimensions accepted anywhere; beyond these the arithmetic on sizes could
 /// overflow a u32 index in the kernels long before any adapter limit is reached.
 pub const MAX_DIM: usize = 1 << 16;
+/// Values in one layer's weights (4 GiB of f32 would not even fit a wasm32 memory).
+pub const MAX_WEIGHTS: u64 = 1 << 28;
+/// Tokens in one forward.
+pub const MAX_FORWARD_TOKENS: usize = 1 << 20;
+/// Bytes one forward's work arrays may take (router outputs, assignments, expert rows).
+pub const MAX_FORWARD_BYTES: u64 = 1 << 30;
+/// FLOPs of one call (a forward, or all the sequences of `moe-clinic layer`): about a
+/// minute of the CPU reference on one core, far longer than anyone waits for a page.
+pub const MAX_WORK_FLOPS: u64 = 1 << 40;
+/// Sequences in one `moe-clinic layer` input.
+pub const MAX_SEQUENCES: usize = 1 << 16;
 /// Router noise beyond this scale routes at random anyway, and near f32::MAX it turns the
 /// logits into infinities.
 pub const MAX_NOISE_SCALE: f32 = 10.0;
@@ -280,6 +291,13 @@ impl Architecture {
                 return Err(MoeError::Config(format!("{name} = {value} is larger than {MAX_DIM}")));
             }
         }
+        // In u64 so that no product wraps, whatever the target's usize (wasm32: 32 bits).
+        let weights = self.total_experts() as u64 * self.params_per_expert() + self.router_params();
+        if weights > MAX_WEIGHTS {
+            return Err(MoeError::Config(format!(
+                "the layer would hold {weights} weights; the limit is {MAX_WEIGHTS} (MAX_WEIGHTS)"
+            )));
+        }
         Ok(())
     }
 
@@ -290,12 +308,13 @@ impl Architecture {
 
     /// Parameters of one expert (no biases: neither reference block has expert biases).
     pub fn params_per_expert(&self) -> u64 {
-        (self.expert_kind.matrices() * self.d_model * self.d_ff) as u64
+        self.expert_kind.matrices() as u64 * self.d_model as u64 * self.d_ff as u64
     }
 
     /// Parameters of the router's linear map.
     pub fn router_params(&self) -> u64 {
-        (self.d_model * self.num_experts + if self.router_bias { self.num_experts } else { 0 }) as u64
+        let e = self.num_experts as u64;
+        self.d_model as u64 * e + if self.router_bias { e } else { 0 }
     }
 }
 
@@ -399,6 +418,54 @@ impl Routing {
             RouterKind::ExpertChoice => capacity.min(tokens),
             _ => capacity,
         })
+    }
+
+    /// Refuses a forward of `tokens` tokens whose memory or work exceeds the limits, before
+    /// anything is allocated; each error names its limit. In u64, so nothing wraps on
+    /// wasm32.
+    pub fn check_work(&self, arch: &Architecture, tokens: usize) -> Result<()> {
+        if tokens > MAX_FORWARD_TOKENS {
+            return Err(MoeError::Input(format!(
+                "{tokens} tokens in one forward; the limit is {MAX_FORWARD_TOKENS} (MAX_FORWARD_TOKENS)"
+            )));
+        }
+        let bytes = self.forward_bytes(arch, tokens);
+        if bytes > MAX_FORWARD_BYTES {
+            return Err(MoeError::Input(format!(
+                "{tokens} tokens would need {} MiB of work arrays; the limit is {} MiB (MAX_FORWARD_BYTES)",
+                bytes >> 20,
+                MAX_FORWARD_BYTES >> 20
+            )));
+        }
+        let flops = self.forward_flops(arch, tokens);
+        if flops > MAX_WORK_FLOPS {
+            return Err(MoeError::Input(format!(
+                "{tokens} tokens would take {flops:.3e} FLOPs; the limit is {:.3e} (MAX_WORK_FLOPS)",
+                MAX_WORK_FLOPS as f64
+            )));
+        }
+        Ok(())
+    }
+
+    /// Bytes of the arrays one forward allocates: router outputs [T, E] (logits, p, taken),
+    /// four per assignment, and the expert rows (hidden and output) with their padding.
+    pub fn forward_bytes(&self, arch: &Architecture, tokens: usize) -> u64 {
+        let (t, e, d, ff) = (tokens as u64, arch.num_experts as u64, arch.d_model as u64, arch.d_ff as u64);
+        let slots = (self.slots(arch) + arch.shared_experts) as u64;
+        let rows = t * slots + 3 * arch.total_experts() as u64;
+        4 * (3 * t * e + 4 * t * slots + rows * (1 + ff + d) + 2 * t * d)
+    }
+
+    /// FLOPs of one forward, 2 per multiply-add: the router, every routed and shared slot's
+    /// expert, and expert-choice's ranking (one comparison per token pair and expert).
+    pub fn forward_flops(&self, arch: &Architecture, tokens: usize) -> u64 {
+        let t = tokens as u64;
+        let slots = (self.slots(arch) + arch.shared_experts) as u64;
+        let mut flops = 2 * t * (arch.router_params() + slots * arch.params_per_expert());
+        if self.router == RouterKind::ExpertChoice {
+            flops += t * t * arch.num_experts as u64;
+        }
+        flops
     }
 
     /// Mean experts per token the configuration asks for (k, or E for dense).

@@ -8,7 +8,7 @@ pub enum MoeError {
     #[error("invalid configuration: {0}")]
     Config(String),
     /// A tensor the layer needs is absent from the weights file.
-    #[error("missing tensor `{name}` in the weights{hint}")]
+    #[error("no tensor `{name}` in this file{hint}")]
     MissingTensor { name: String, hint: String },
     /// A tensor is present but has the wrong shape.
     #[error("tensor `{name}` has shape {found:?}, expected {expected:?}")]

@@ -75,8 +75,18 @@ impl Dims {
     }
 }
 
-/// Rejects hidden states that do not fit the layer. Shared by both backends.
-pub fn check_input(arch: &Architecture, x: &[f32], tokens: usize) -> Result<()> {
+/// Everything a forward checks before it allocates or runs anything, shared by both
+/// backends: the routing is valid for the layer, the work is within the limits, and the
+/// hidden states fit the layer and are finite.
+pub fn check_forward(arch: &Architecture, routing: &Routing, x: &[f32], tokens: usize) -> Result<()> {
+    arch.validate()?;
+    routing.validate(arch)?;
+    routing.check_work(arch, tokens)?;
+    check_input(arch, x, tokens)
+}
+
+/// Rejects hidden states that do not fit the layer.
+fn check_input(arch: &Architecture, x: &[f32], tokens: usize) -> Result<()> {
     let expected = tokens
         .checked_mul(arch.d_model)
         .ok_or_else(|| MoeError::Input(format!("{tokens} tokens of width {} overflow", arch.d_model)))?;
@@ -122,9 +132,7 @@ pub struct LayerRun {
 /// Runs the whole layer on the CPU. `x` is `[tokens, d_model]`.
 pub fn forward(weights: &LayerWeights, routing: &Routing, x: &[f32], tokens: usize) -> Result<LayerRun> {
     let arch = &weights.arch;
-    arch.validate()?;
-    routing.validate(arch)?;
-    check_input(arch, x, tokens)?;
+    check_forward(arch, routing, x, tokens)?;
     let dims = Dims::new(arch, routing, tokens);
     let logits = router_logits(&dims, x, &weights.router, &weights.router_bias);
     let probs = router_softmax(&dims, &logits, routing.noise.map(|n| (n.scale, n.seed)));
@@ -217,21 +225,19 @@ pub fn router_softmax(dims: &Dims, logits: &[f32], noise: Option<(f32, u32)>) ->
 }
 
 /// `router_expert_choice.wgsl`: expert e takes token t if fewer than `choose` tokens rank
-/// above t in column e (higher p first; ties to the lower token index).
+/// above t in column e (higher p first; ties to the lower token index). The kernel counts
+/// each rank in its own thread, O(T) per (token, expert); here each column is sorted once
+/// in the same order, O(T log T) per expert, so that long sequences stay fast on the CPU.
 pub fn router_expert_choice(dims: &Dims, probs: &[f32], choose: usize) -> Vec<u32> {
     let experts = dims.experts;
     let mut taken = vec![0u32; probs.len()];
-    for t in 0..dims.tokens {
-        for e in 0..experts {
-            let p = probs[t * experts + e];
-            let mut rank = 0usize;
-            for other in 0..dims.tokens {
-                let q = probs[other * experts + e];
-                if q > p || (q == p && other < t) {
-                    rank += 1;
-                }
-            }
-            taken[t * experts + e] = u32::from(rank < choose);
+    let mut order: Vec<usize> = (0..dims.tokens).collect();
+    for e in 0..experts {
+        let p = |t: usize| probs[t * experts + e];
+        // p >= 0 and finite, where total_cmp agrees with the kernel's `>` and `==`.
+        order.sort_unstable_by(|&a, &b| p(b).total_cmp(&p(a)).then(a.cmp(&b)));
+        for &t in order.iter().take(choose) {
+            taken[t * experts + e] = 1;
         }
     }
     taken

@@ -98,6 +98,7 @@ impl<'a> TensorFile<'a> {
         if let Some((index, value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
             return Err(MoeError::NonFinite { name: name.to_string(), index, value: *value });
         }
+        check_elements(name, view.shape(), values.len())?;
         Ok((view.shape().to_vec(), values))
     }
 
@@ -120,9 +121,22 @@ impl<'a> TensorFile<'a> {
                 dtype: format!("{:?} (expected I32)", view.dtype()),
             });
         }
-        let values = view.data().chunks_exact(4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        let values: Vec<i32> =
+            view.data().chunks_exact(4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        check_elements(name, view.shape(), values.len())?;
         Ok((view.shape().to_vec(), values))
     }
+}
+
+/// The shape's product (without overflow) must be the number of values the data holds.
+fn check_elements(name: &str, shape: &[usize], values: usize) -> Result<()> {
+    let product = shape.iter().try_fold(1usize, |acc, &n| acc.checked_mul(n));
+    if product != Some(values) {
+        return Err(MoeError::Format(format!(
+            "tensor `{name}` has shape {shape:?} but its data holds {values} values"
+        )));
+    }
+    Ok(())
 }
 
 fn looks_like_shard_index(bytes: &[u8]) -> bool {
@@ -276,10 +290,10 @@ mod tests {
         let err = file.read_f32("ids").unwrap_err().to_string();
         assert!(err.contains("ids") && err.contains("I32"), "{err}");
         let err = file.read_f32("gate.weight").unwrap_err().to_string();
-        assert!(err.contains("missing tensor `gate.weight`") && err.contains("prefix should be `model.`"), "{err}");
+        assert!(err.contains("no tensor `gate.weight`") && err.contains("prefix should be `model.`"), "{err}");
         let prefixed = TensorFile::parse(&bytes).unwrap().with_prefix("wrong.");
         let err = prefixed.read_f32("gate.weight").unwrap_err().to_string();
-        assert!(err.contains("missing tensor `wrong.gate.weight`") && err.contains("`model.`"), "{err}");
+        assert!(err.contains("no tensor `wrong.gate.weight`") && err.contains("`model.`"), "{err}");
         let err = file.read_f32_shaped("ids", &[1]).unwrap_err().to_string();
         assert!(err.contains("ids"), "{err}");
     }

@@ -167,12 +167,20 @@ impl Trace {
     ) -> Result<Trace> {
         let dims = Dims::new(arch, routing, tokens);
         let (e, s, total_slots) = (dims.experts, dims.slots, dims.total_slots);
-        if let Some(bad) = out.logits.iter().position(|v| !v.is_finite()) {
-            return Err(MoeError::Input(format!(
-                "router logit of token {} overflowed to {}: the hidden states are too large for this router",
-                bad / e,
-                out.logits[bad]
-            )));
+        // A non-finite value inside a forward is an error, never an output: its choices,
+        // loads and diagnosis would be computed from NaN.
+        for (what, values, width, why) in [
+            ("router logit", &out.logits, e, "the hidden states are too large for this router"),
+            ("router probability", &out.probs, e, "the noise or the logits are too large"),
+            ("output", &out.output, arch.d_model, "the hidden states are too large for these experts"),
+        ] {
+            if let Some(bad) = values.iter().position(|v| !v.is_finite()) {
+                return Err(MoeError::Input(format!(
+                    "the {what} of token {} is {}: {why}",
+                    bad / width.max(1),
+                    values[bad]
+                )));
+            }
         }
         let mut choice_index = Vec::with_capacity(tokens * s);
         let mut expert_index = Vec::with_capacity(tokens * s);

@@ -171,3 +171,70 @@ pub fn inputs_with_margin(
     let left = near_tie_tokens(&cpu).len();
     (x, cpu, left)
 }
+
+/// The CPU traces of `random_case(0..FIXTURE_CASES)` computed natively, committed in
+/// `tests/fixtures/cpu_traces.json`: what the browser's CPU fallback (wasm32) must
+/// reproduce, so that it is checked against something other than itself.
+pub const FIXTURE_CASES: u64 = 25;
+
+/// The case's weights, routing, inputs (margin rule cleared) and token count.
+pub fn fixture_case(case: u64) -> (LayerWeights, Routing, Vec<f32>, usize) {
+    let (arch, routing, tokens) = random_case(case);
+    let weights = LayerWeights::random(arch, case, 2.0 / (arch.d_model as f32).sqrt());
+    let (x, _, _) = inputs_with_margin(&weights, &routing, tokens, case + 1000);
+    (weights, routing, x, tokens)
+}
+
+/// What the fixture keeps of a trace: every decision exactly, and per token the largest
+/// probability and the sum of the output row (floats, compared within a tolerance).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TraceSummary {
+    pub case: u64,
+    pub tokens: usize,
+    /// Sum of the inputs: tells a difference in the inputs from one in the layer.
+    pub x_sum: f64,
+    pub choice_index: Vec<i32>,
+    pub expert_index: Vec<i32>,
+    pub expert_load: Vec<u32>,
+    pub expert_demand: Vec<u32>,
+    pub dropped_slots: usize,
+    pub max_prob: Vec<f32>,
+    pub output_sum: Vec<f32>,
+}
+
+impl TraceSummary {
+    pub fn of(case: u64, x: &[f32], trace: &Trace) -> Self {
+        let e = trace.num_experts;
+        let d = trace.d_model;
+        TraceSummary {
+            case,
+            tokens: trace.tokens,
+            x_sum: x.iter().map(|&v| v as f64).sum(),
+            choice_index: trace.choice_index.clone(),
+            expert_index: trace.expert_index.clone(),
+            expert_load: trace.expert_load.clone(),
+            expert_demand: trace.expert_demand.clone(),
+            dropped_slots: trace.dropped_slots,
+            max_prob: trace.probs.chunks(e.max(1)).map(|row| row.iter().copied().fold(0.0, f32::max)).collect(),
+            output_sum: trace.output.chunks(d).map(|row| row.iter().sum()).collect(),
+        }
+    }
+
+    /// Decisions exactly; floats within 1e-5 + 1e-4 |x| (libm's exp differs by ulps
+    /// between targets, and the sums add d of them).
+    pub fn assert_matches(&self, expected: &TraceSummary) {
+        let label = format!("case {}", self.case);
+        assert!(
+            (self.x_sum - expected.x_sum).abs() < 1e-6 * expected.x_sum.abs().max(1.0),
+            "{label}: the inputs differ"
+        );
+        assert_eq!(self.tokens, expected.tokens, "{label}: tokens");
+        assert_eq!(self.choice_index, expected.choice_index, "{label}: choice_index");
+        assert_eq!(self.expert_index, expected.expert_index, "{label}: expert_index");
+        assert_eq!(self.expert_load, expected.expert_load, "{label}: expert_load");
+        assert_eq!(self.expert_demand, expected.expert_demand, "{label}: expert_demand");
+        assert_eq!(self.dropped_slots, expected.dropped_slots, "{label}: dropped_slots");
+        assert_close(&format!("{label}: max_prob"), &self.max_prob, &expected.max_prob, 1e-6, 1e-5);
+        assert_close(&format!("{label}: output_sum"), &self.output_sum, &expected.output_sum, 1e-5, 1e-4);
+    }
+}

@@ -70,6 +70,10 @@ pub fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
         let every = Routing { router: RouterKind::Dense, top_k: experts, capacity: Capacity::Dropless, noise: None };
         let single = Routing { router: RouterKind::Mixtral, top_k: 1, capacity: Capacity::Dropless, noise: None };
         for &tokens in &args.tokens {
+            // Refused before the inputs are drawn: 10^8 tokens would be 100 GB of them.
+            top_k.check_work(&moe.weights().arch, tokens)?;
+            every.check_work(&moe.weights().arch, tokens)?;
+            single.check_work(&dense.weights().arch, tokens)?;
             let x = Rng::new(tokens as u64).normals(tokens * D_MODEL, 1.0);
             // One sample of each variant per run, back to back, so that load from other
             // processes falls on all three alike and the per-run ratios cancel most of it.

@@ -37,10 +37,15 @@ pub fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            // One line: clap's own message, without the usage block that follows it.
+            // One line: clap's own message, without the usage block that follows it. Some
+            // messages list what they are about on the lines after the first ("the
+            // following required arguments were not provided:" then each flag): keep those.
             let rendered = e.render().to_string();
-            let reason = rendered.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
-            eprintln!("moe-clinic: {reason} (see --help)");
+            let reason: Vec<&str> =
+                rendered.lines().take_while(|line| !line.trim().is_empty()).map(str::trim).collect();
+            let reason = reason.join(" ");
+            let reason = reason.trim_start_matches("error: ");
+            eprintln!("moe-clinic: {} (see --help)", if reason.is_empty() { "invalid arguments" } else { reason });
             return ExitCode::from(2);
         }
     };

@@ -4,6 +4,7 @@
 use crate::routing::RoutingFlags;
 use clap::Args;
 use moe_clinic::engine::{BackendChoice, Engine};
+use moe_clinic::moe::config::{MAX_SEQUENCES, MAX_WORK_FLOPS};
 use moe_clinic::moe::tensors::{Tensor, TensorFile, write_tensors};
 use moe_clinic::moe::{LayerWeights, MoeError, Style};
 use std::path::PathBuf;
@@ -48,9 +49,27 @@ pub fn run(args: LayerArgs) -> Result<(), Box<dyn std::error::Error>> {
         [t, width] if width == d => (1, t),
         [b, t, width] if width == d => (b, t),
         _ => {
-            return Err(MoeError::Shape { name: "hidden_states".into(), expected: vec![0, d], found: shape }.into());
+            return Err(MoeError::Input(format!(
+                "{}: `hidden_states` has shape {shape:?}; the layer needs [tokens, {d}] or [sequences, tokens, {d}] \
+                 (d_model = {d})",
+                args.input.display()
+            ))
+            .into());
         }
     };
+    // Before any work: a shape the data cannot back, or more work than anyone waits for.
+    if sequences > MAX_SEQUENCES {
+        return Err(format!("{sequences} sequences; the limit is {MAX_SEQUENCES} (MAX_SEQUENCES)").into());
+    }
+    routing.check_work(&weights.arch, tokens)?;
+    let total = routing.forward_flops(&weights.arch, tokens).saturating_mul(sequences as u64);
+    if total > MAX_WORK_FLOPS {
+        return Err(format!(
+            "{sequences} sequences of {tokens} tokens would take {total:.3e} FLOPs; the limit is {:.3e} (MAX_WORK_FLOPS)",
+            MAX_WORK_FLOPS as f64
+        )
+        .into());
+    }
 
     let choice: BackendChoice = args.backend.parse()?;
     let mut engine = pollster::block_on(Engine::new(weights, choice))?;
