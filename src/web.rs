@@ -6,6 +6,7 @@ use crate::engine::{BackendChoice, Engine as Inner};
 use crate::gpu::GpuError;
 use crate::model::triage::{MAX_CHARS, MAX_TOKENS, Triage, TriageError, TriageTrace};
 use crate::moe::config::{CAPACITY_FACTOR_RANGE, MAX_DIM, MAX_EXPERTS, MAX_NOISE_SCALE};
+use crate::moe::network::{self, DEVICES, Device, LINKS, Link, NetworkOptions, Placement, RoutedSlots, SIZES, Sizes};
 use crate::moe::trace::{Metrics, Timings};
 use crate::moe::{
     Architecture, BackendInfo, ExpertKind, LayerWeights, MoeError, RouterKind, RoutingRequest, Style, Trace,
@@ -251,6 +252,35 @@ fn busy(what: &str) -> FacadeError {
 #[wasm_bindgen]
 pub struct Clinic {
     inner: Rc<RefCell<Triage>>,
+    /// The last routing, which `network` prices.
+    last: Rc<RefCell<Option<Trace>>>,
+}
+
+/// `clinic.network` options: `{devices, placement?, link?, device?, sizes?}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NetworkRequest {
+    devices: usize,
+    placement: Option<String>,
+    link: Option<String>,
+    device: Option<String>,
+    sizes: Option<String>,
+}
+
+/// The presets the network view offers: `{placements, links, devices, sizes}`, each
+/// preset with its name, label and published figures.
+#[wasm_bindgen(js_name = networkPresets)]
+pub fn network_presets() -> Result<JsValue, JsValue> {
+    #[derive(Serialize)]
+    struct Presets {
+        placements: [&'static str; 2],
+        links: &'static [Link],
+        devices: &'static [Device],
+        sizes: &'static [Sizes],
+    }
+    let presets =
+        Presets { placements: Placement::ALL.map(Placement::name), links: &LINKS, devices: &DEVICES, sizes: &SIZES };
+    Ok(to_js(&presets)?)
 }
 
 #[wasm_bindgen]
@@ -285,7 +315,7 @@ impl Clinic {
         };
         let choice: BackendChoice = backend.parse().map_err(FacadeError::from)?;
         let triage = Triage::new(&model, &tokenizer, choice).await.map_err(FacadeError::from)?;
-        Ok(Clinic { inner: Rc::new(RefCell::new(triage)) })
+        Ok(Clinic { inner: Rc::new(RefCell::new(triage)), last: Rc::new(RefCell::new(None)) })
     }
 
     /// The model's configuration: `{name, vocab_size, conv_width, style, moe, routing}`.
@@ -310,19 +340,46 @@ impl Clinic {
     /// bad routing, or an overlapping call. `routing` takes `Engine.run`'s fields, each
     /// optional: what is left out comes from the model's trained routing.
     pub fn route(&self, text: String, routing: JsValue) -> Promise {
-        let inner = Rc::clone(&self.inner);
-        wasm_bindgen_futures::future_to_promise(async move { Ok(route(inner, text, routing).await?) })
+        let (inner, last) = (Rc::clone(&self.inner), Rc::clone(&self.last));
+        wasm_bindgen_futures::future_to_promise(async move { Ok(route(inner, last, text, routing).await?) })
+    }
+
+    /// The last routing priced on several devices: the same object as `moe-clinic route
+    /// --devices`. Rejects with a coded Error before any routing, or for bad options.
+    pub fn network(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        let request: NetworkRequest = parse_options(options, "network options")?;
+        let last = self.last.borrow();
+        let trace = last.as_ref().ok_or_else(|| bad_options("route a text before pricing its network"))?;
+        let options = NetworkOptions::from_names(
+            request.devices,
+            request.placement.as_deref(),
+            request.link.as_deref(),
+            request.device.as_deref(),
+            request.sizes.as_deref(),
+        )
+        .map_err(FacadeError::from)?;
+        let arch = self.inner.borrow().config().moe;
+        let routed = RoutedSlots { expert_index: &trace.expert_index, tokens: trace.tokens, slots: trace.slots };
+        let network = network::price(&arch, routed, &options).map_err(FacadeError::from)?;
+        Ok(to_js(&network)?)
     }
 }
 
 #[expect(clippy::await_holding_refcell_ref, reason = "overlapping runs are refused by try_borrow_mut")]
-async fn route(inner: Rc<RefCell<Triage>>, text: String, routing: JsValue) -> Result<JsValue, FacadeError> {
+async fn route(
+    inner: Rc<RefCell<Triage>>,
+    last: Rc<RefCell<Option<Trace>>>,
+    text: String,
+    routing: JsValue,
+) -> Result<JsValue, FacadeError> {
     let request: RoutingRequest = parse_options(routing, "routing options")?;
     let mut triage = inner.try_borrow_mut().map_err(|_| busy("the clinic is busy with another text"))?;
     let config = triage.config();
     let routing = request.resolve(&config.moe, Some(&config.routing))?;
     let trace = triage.route(&text, &routing).await?;
-    triage_to_js(&text, &trace)
+    let object = triage_to_js(&text, &trace)?;
+    *last.borrow_mut() = Some(trace.layer);
+    Ok(object)
 }
 
 #[derive(Serialize)]

@@ -368,6 +368,66 @@ fn route_diagnoses_in_both_languages() {
     fails_with(route(&[&"dor ".repeat(600)]), &["2400 characters", "2000"]);
     fails_with(route(&["--model", "oracle", "hi"]), &["oracle.safetensors"]);
     fails_with(route(&["--router", "expert-choice", "--capacity-factor", "0", "hi"]), &["positive"]);
+    // The network object: every number recomputed here from the tokens' experts, by
+    // DESIGN.md's definitions (home floor(t D / T), contiguous placement floor(e D / E)).
+    let out = route(&["--devices", "4", "--link", "ethernet-100g", "My chest hurts when I climb the stairs"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let network = &json["network"];
+    let tokens = json["tokens"].as_array().unwrap();
+    let (t_count, d_count, e_count) = (tokens.len(), 4, 8);
+    let mut traffic = vec![vec![0u64; d_count]; d_count];
+    for (t, token) in tokens.iter().enumerate() {
+        for e in token["experts"].as_array().unwrap().iter().filter_map(|e| e.as_i64()).filter(|&e| e >= 0) {
+            traffic[t * d_count / t_count][e as usize * d_count / e_count] += 1;
+        }
+    }
+    assert_eq!(network["traffic"], serde_json::json!(traffic));
+    let crossing: u64 = (0..d_count)
+        .flat_map(|i| (0..d_count).filter(move |&j| j != i).map(move |j| (i, j)))
+        .map(|(i, j)| traffic[i][j])
+        .sum();
+    assert_eq!(network["crossing_slots"], crossing);
+    assert!(crossing > 0);
+    assert_eq!(network["bytes"]["total"], 2 * crossing * 2 * card_d_model());
+    let time = &network["time_s"];
+    assert!(time["dispatch"].as_f64().unwrap() > time["compute"].as_f64().unwrap(), "Ethernet dominates: {time}");
+    fails_with(route(&["--devices", "9", "hi"]), &["1 to E = 8"]);
+    fails_with(route(&["--devices", "0", "hi"]), &["D = 0"]);
+    fails_with(route(&["--devices", "2", "--link", "smoke-signals", "hi"]), &["--link"]);
     // Once printed null probabilities and a diagnosis computed from NaN, with exit 0.
     fails_with(route(&["--noise", "3e38", "My chest hurts"]), &["noise scale"]);
+}
+
+/// The shipped mixtral-8's width, from its card: what the network prices by default.
+fn card_d_model() -> u64 {
+    let card = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/www/models/mixtral-8.json")).unwrap();
+    let card: serde_json::Value = serde_json::from_str(&card).unwrap();
+    card["config"]["moe"]["d_model"].as_u64().unwrap()
+}
+
+/// `layer --devices`: the network object on stderr, or in the file `--network-json` names,
+/// over all sequences of the input as one batch.
+#[test]
+fn layer_prices_the_network() {
+    let s = Scratch::new("network");
+    let path = s.path("network.json");
+    let out = s.layer(&["--devices", "2", "--placement", "round-robin", "--network-json", &path]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let network = &json["network"];
+    assert_eq!(network["devices"], 2);
+    assert_eq!(network["expert_device"], serde_json::json!([0, 1, 0, 1]));
+    // 5 tokens, top-2, dropless: 10 seated slots, all counted in the traffic.
+    let traffic: u64 = network["traffic"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap())
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!((traffic, network["seated_slots"].as_u64().unwrap()), (10, 10));
+    let out = s.layer(&["--devices", "2"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"crossing_slots\""), "printed to stderr");
+    fails_with(s.layer(&["--devices", "5"]), &["1 to E = 4"]);
 }

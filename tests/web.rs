@@ -212,3 +212,42 @@ async fn one_engine_many_routings() {
         assert_traces_match(&format!("{routing:?}"), &trace, &cpu, true);
     }
 }
+
+/// A shipped model through the facade: route a text, then price its network; the traffic
+/// is recomputed here from the trace's `expert_index` by DESIGN.md's definitions.
+#[wasm_bindgen_test]
+async fn clinic_routes_and_prices_its_network() {
+    use moe_clinic::web::Clinic;
+    let options = js_sys::Object::new();
+    let set = |key: &str, value: JsValue| js_sys::Reflect::set(&options, &key.into(), &value).unwrap();
+    set("model", js_sys::Uint8Array::from(&include_bytes!("../www/models/mixtral-8.safetensors")[..]).into());
+    set("tokenizer", include_str!("../www/models/tokenizer.json").into());
+    let clinic = Clinic::create(options.clone().into()).await.expect("the shipped model loads");
+    let devices = js_sys::JSON::parse(r#"{"devices": 4}"#).unwrap();
+    let err = clinic.network(devices.clone()).expect_err("nothing routed yet");
+    assert_eq!(get(&err, "code").as_string().as_deref(), Some("bad-options"));
+
+    let trace = JsFuture::from(clinic.route("My chest hurts when I climb the stairs".into(), JsValue::UNDEFINED))
+        .await
+        .expect("routed");
+    let tokens = get(&trace, "token_count").as_f64().unwrap() as usize;
+    let slots = get(&trace, "slots").as_f64().unwrap() as usize;
+    let index = get(&trace, "expert_index").dyn_into::<js_sys::Int32Array>().unwrap().to_vec();
+    let network = clinic.network(devices).expect("priced");
+    let traffic: Vec<Vec<u64>> = serde_wasm_bindgen::from_value(get(&network, "traffic")).unwrap();
+    let mut expected = vec![vec![0u64; 4]; 4];
+    for t in 0..tokens {
+        for &e in index[t * slots..(t + 1) * slots].iter().filter(|&&e| e >= 0) {
+            expected[t * 4 / tokens][e as usize * 4 / 8] += 1;
+        }
+    }
+    assert_eq!(traffic, expected);
+    let bad = js_sys::JSON::parse(r#"{"devices": 4, "link": "tin-can"}"#).unwrap();
+    let err = clinic.network(bad).expect_err("unknown link");
+    assert_eq!(get(&err, "code").as_string().as_deref(), Some("invalid-config"));
+    let misspelt = js_sys::JSON::parse(r#"{"devices": 4, "placment": "round-robin"}"#).unwrap();
+    assert!(clinic.network(misspelt).is_err());
+    set("sharedExperts", 2.into());
+    let err = Clinic::create(options.into()).await.err().expect("unknown field");
+    assert!(String::from(err.dyn_into::<js_sys::Error>().unwrap().message()).contains("sharedExperts"));
+}

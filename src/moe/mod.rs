@@ -3,6 +3,7 @@
 pub mod backward;
 pub mod config;
 pub mod error;
+pub mod network;
 pub mod noise;
 pub mod parity;
 pub mod reference;

@@ -1,6 +1,7 @@
 //! `moe-clinic layer`: one MoE layer, safetensors in and out, like the reference blocks
 //! (no residual).
 
+use crate::network::NetworkFlags;
 use crate::routing::RoutingFlags;
 use clap::Args;
 use moe_clinic::engine::{BackendChoice, Engine};
@@ -31,6 +32,11 @@ pub struct LayerArgs {
     /// Output safetensors: `hidden_states` F32, `expert_index` I32, `routing_weights` F32.
     #[arg(long)]
     output: PathBuf,
+    #[command(flatten)]
+    network: NetworkFlags,
+    /// Write the network object here instead of to standard error.
+    #[arg(long = "network-json", requires = "devices")]
+    network_json: Option<PathBuf>,
 }
 
 pub fn run(args: LayerArgs) -> Result<(), Box<dyn std::error::Error>> {
@@ -71,6 +77,8 @@ pub fn run(args: LayerArgs) -> Result<(), Box<dyn std::error::Error>> {
         .into());
     }
 
+    // A bad network flag is an error before any work.
+    args.network.price(&weights.arch, &[], 0, 0)?;
     let choice: BackendChoice = args.backend.parse()?;
     let mut engine = pollster::block_on(Engine::new(weights, choice))?;
     let slots = routing.slots(&engine.weights().arch);
@@ -94,6 +102,14 @@ pub fn run(args: LayerArgs) -> Result<(), Box<dyn std::error::Error>> {
         &[("format", "pt".into()), ("router", routing.router.name().into())],
     )?;
     std::fs::write(&args.output, bytes).map_err(|e| format!("cannot write {}: {e}", args.output.display()))?;
+    // All sequences together are the batch the devices share.
+    if let Some(network) = args.network.price(&engine.weights().arch, &index, sequences * tokens, slots)? {
+        let json = serde_json::to_string_pretty(&serde_json::json!({ "network": network }))?;
+        match &args.network_json {
+            Some(path) => std::fs::write(path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+            None => eprintln!("{json}"),
+        }
+    }
     // Said after success, so that a failure stays one line.
     let backend = engine.backend();
     match (&backend.adapter, &backend.reason) {

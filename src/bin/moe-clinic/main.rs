@@ -8,6 +8,8 @@ mod cli;
 #[cfg(not(target_arch = "wasm32"))]
 mod layer;
 #[cfg(not(target_arch = "wasm32"))]
+mod network;
+#[cfg(not(target_arch = "wasm32"))]
 mod route;
 #[cfg(not(target_arch = "wasm32"))]
 mod routing;

@@ -1,5 +1,6 @@
 //! `moe-clinic route`: one text through a shipped clinic model, as JSON on stdout.
 
+use crate::network::NetworkFlags;
 use crate::routing::RoutingFlags;
 use clap::Args;
 use moe_clinic::engine::{BackendChoice, Engine};
@@ -20,6 +21,8 @@ pub struct RouteArgs {
     backend: String,
     #[command(flatten)]
     routing: RoutingFlags,
+    #[command(flatten)]
+    network: NetworkFlags,
     /// The complaint, in English or Brazilian Portuguese.
     text: String,
 }
@@ -34,8 +37,15 @@ pub fn run(args: RouteArgs) -> Result<(), Box<dyn std::error::Error>> {
     let choice: BackendChoice = args.backend.parse()?;
     let mut triage = pollster::block_on(Triage::new(&model, &tokenizer, choice))?;
     let routing = args.routing.request(None).resolve(&triage.config().moe, Some(&triage.config().routing))?;
+    // A bad network flag is an error before any work.
+    args.network.price(&triage.config().moe, &[], 0, 0)?;
     let trace = pollster::block_on(triage.route(&args.text, &routing))?;
-    println!("{}", serde_json::to_string_pretty(&to_json(&args.text, &trace, triage.engine()))?);
+    let mut json = to_json(&args.text, &trace, triage.engine());
+    let layer = &trace.layer;
+    if let Some(network) = args.network.price(&triage.config().moe, &layer.expert_index, layer.tokens, layer.slots)? {
+        json["network"] = serde_json::to_value(network)?;
+    }
+    println!("{}", serde_json::to_string_pretty(&json)?);
     Ok(())
 }
 
