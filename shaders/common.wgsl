@@ -25,6 +25,12 @@ struct Params {
     has_bias: u32,
     // Upper bound on padded rows for this forward (Dims::max_rows).
     max_rows: u32,
+    // Whether the token-choice routers rank by p * selection (DeepSeek-V3's balancing bias).
+    has_selection: u32,
+    // A uniform's size is a multiple of 16 bytes.
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
 }
 
 // Keep in sync with src/moe/reference.rs.

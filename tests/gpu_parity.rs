@@ -82,6 +82,53 @@ fn one_layer_reused_across_routers_and_sizes() {
     }
 }
 
+/// DeepSeek-V3's balancing bias reorders the token-choice routers' choices, not their
+/// gates: the GPU agrees stage by stage, and the bias really changes the routing.
+#[test]
+fn selection_bias_matches_cpu() {
+    let Some(ctx) = gpu_context() else { return };
+    let arch = Architecture {
+        d_model: 12,
+        d_ff: 20,
+        num_experts: 6,
+        expert_kind: ExpertKind::Swiglu,
+        router_bias: false,
+        shared_experts: 1,
+    };
+    let mut weights = LayerWeights::random(arch, 21, 2.0 / (12f32).sqrt());
+    let plain = weights.clone();
+    weights.selection_bias = vec![1.5, -0.7, 0.0, 0.3, -2.0, 0.9];
+    let mut layer = pollster::block_on(GpuLayer::new(ctx, &weights)).unwrap();
+    for (router, top_k, capacity) in [
+        (RouterKind::Mixtral, 2, Capacity::Dropless),
+        (RouterKind::Switch, 1, Capacity::Factor(1.0)),
+        (RouterKind::TokenChoice, 2, Capacity::Absolute(5)),
+    ] {
+        let routing = Routing { router, top_k, capacity, noise: None };
+        let (x, cpu, ties) = inputs_with_margin(&weights, &routing, 40, 77);
+        assert_eq!(ties, 0);
+        let label = format!("{routing:?} with a selection bias");
+        let stages = pollster::block_on(layer.forward_stages(&routing, &x, 40)).unwrap();
+        assert_stages_match(&label, &stages, &reference::forward(&weights, &routing, &x, 40).unwrap(), true);
+        let gpu = pollster::block_on(layer.forward(&routing, &x, 40)).unwrap();
+        assert_traces_match(&label, &gpu, &cpu, true);
+        let unbiased = reference::forward(&plain, &routing, &x, 40).unwrap();
+        assert_ne!(unbiased.assign_expert, stages.assign_expert, "{label}: the bias changes some choices");
+        // Gates stay p (renormalised over the chosen experts where the router does).
+        let run = reference::forward(&weights, &routing, &x, 40).unwrap();
+        let (e, ts) = (6, run.dims.total_slots);
+        for t in 0..40 {
+            let chosen: Vec<usize> = (0..top_k).map(|s| run.assign_expert[t * ts + s] as usize).collect();
+            let sum: f32 = chosen.iter().map(|&c| run.probs[t * e + c]).sum();
+            for (s, &c) in chosen.iter().enumerate() {
+                let p = run.probs[t * e + c];
+                let want = if router.renormalises() { p / sum } else { p };
+                assert!((run.assign_gate[t * ts + s] - want).abs() < 1e-6, "{label}: gate of token {t}");
+            }
+        }
+    }
+}
+
 /// A mid-size layer like the benchmark's, once, so that grids span many workgroups.
 #[test]
 fn large_layer_matches_cpu() {

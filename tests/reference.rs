@@ -210,6 +210,7 @@ fn identity_layer(kind: ExpertKind) -> LayerWeights {
         w1: [eye, eye].concat(),
         w3: if kind == ExpertKind::Swiglu { [eye, eye].concat() } else { Vec::new() },
         w2: [eye, [2.0, 0.0, 0.0, 2.0]].concat(),
+        selection_bias: Vec::new(),
     }
 }
 

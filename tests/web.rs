@@ -89,7 +89,10 @@ async fn routes_match_the_cpu_reference() {
         if expected_backend() == "webgpu" {
             assert_eq!(trace.backend.kind, "gpu");
             let cpu = forward_cpu(&weights, &routing, &x, tokens).unwrap();
-            assert!(near_tie_tokens(&cpu).is_empty(), "{label}: inputs should clear the margin rule");
+            assert!(
+                near_tie_tokens(&cpu, &weights.selection_multipliers()).is_empty(),
+                "{label}: inputs should clear the margin rule"
+            );
             assert_traces_match(&label, &trace, &cpu, true);
             // Every intermediate buffer, so that a failure names its stage.
             let ctx = context.get_or_insert(Rc::new(GpuContext::new().await.expect("a WebGPU adapter")));

@@ -22,6 +22,7 @@ pub enum Buf {
     // Weights, uploaded once per layer.
     Router,
     RouterBias,
+    Selection,
     W1,
     W3,
     W2,
@@ -43,10 +44,11 @@ pub enum Buf {
 }
 
 impl Buf {
-    pub const ALL: [Buf; 20] = [
+    pub const ALL: [Buf; 21] = [
         Buf::Params,
         Buf::Router,
         Buf::RouterBias,
+        Buf::Selection,
         Buf::W1,
         Buf::W3,
         Buf::W2,
@@ -72,6 +74,7 @@ impl Buf {
             Buf::Params => "params",
             Buf::Router => "router",
             Buf::RouterBias => "router_bias",
+            Buf::Selection => "selection",
             Buf::W1 => "w1",
             Buf::W3 => "w3",
             Buf::W2 => "w2",
@@ -232,7 +235,7 @@ pub const ROUTER_EXPERT_CHOICE: Kernel = Kernel {
 };
 pub const ROUTER_SELECT: Kernel = kernel!(
     "router_select",
-    [Params: Uniform, Probs: Read, Taken: Read, AssignExpert: ReadWrite, AssignGate: ReadWrite],
+    [Params: Uniform, Probs: Read, Taken: Read, Selection: Read, AssignExpert: ReadWrite, AssignGate: ReadWrite],
     Grid::Threads(|s| s.tokens),
 );
 pub const DISPATCH_COUNT: Kernel = kernel!(
@@ -323,7 +326,7 @@ impl ExpertTable {
 }
 
 /// The one uniform every kernel reads. Keep in sync with `struct Params` in
-/// `shaders/common.wgsl`: same fields, same order, all 4 bytes, 16 of them.
+/// `shaders/common.wgsl`: same fields, same order, all 4 bytes, 20 of them.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
 pub struct Params {
@@ -343,6 +346,10 @@ pub struct Params {
     pub noise_scale: f32,
     pub has_bias: u32,
     pub max_rows: u32,
+    pub has_selection: u32,
+    pub pad0: u32,
+    pub pad1: u32,
+    pub pad2: u32,
 }
 
 #[cfg(test)]
@@ -351,8 +358,8 @@ mod tests {
 
     #[test]
     fn params_size_matches_wgsl_struct() {
-        // 16 four-byte fields; a uniform's size must be a multiple of 16.
-        assert_eq!(size_of::<Params>(), 64);
+        // 20 four-byte fields; a uniform's size must be a multiple of 16.
+        assert_eq!(size_of::<Params>(), 80);
         let fields = COMMON.split("struct Params {").nth(1).unwrap().split('}').next().unwrap();
         let names: Vec<&str> = fields
             .lines()
@@ -378,7 +385,11 @@ mod tests {
                 "noise_seed",
                 "noise_scale",
                 "has_bias",
-                "max_rows"
+                "max_rows",
+                "has_selection",
+                "pad0",
+                "pad1",
+                "pad2"
             ]
         );
     }

@@ -48,6 +48,7 @@ struct Timestamps {
 pub struct GpuLayer {
     ctx: Rc<GpuContext>,
     arch: Architecture,
+    has_selection: bool,
     d4: usize,
     ff4: usize,
     buffers: Buffers,
@@ -83,6 +84,9 @@ impl GpuLayer {
         buffers.set(Buf::Router, upload(Buf::Router, &pad(&weights.router, arch.num_experts, d, dp)));
         let bias: &[f32] = if weights.router_bias.is_empty() { &[0.0] } else { &weights.router_bias };
         buffers.set(Buf::RouterBias, upload(Buf::RouterBias, bias));
+        let selection = weights.selection_multipliers();
+        let has_selection = !selection.is_empty();
+        buffers.set(Buf::Selection, upload(Buf::Selection, if has_selection { &selection } else { &[1.0] }));
         buffers.set(Buf::W1, upload(Buf::W1, &pad_stack(&weights.w1, n, ff, d, ffp, dp)));
         buffers.set(Buf::W3, upload(Buf::W3, &pad_stack(w3, n, ff, d, ffp, dp)));
         buffers.set(Buf::W2, upload(Buf::W2, &pad_stack(&weights.w2, n, d, ff, dp, ffp)));
@@ -118,7 +122,7 @@ impl GpuLayer {
             })
             .collect();
         scope.pop().await?;
-        Ok(GpuLayer { ctx, arch, d4, ff4, buffers, work: None, timestamps, pipelines })
+        Ok(GpuLayer { ctx, arch, has_selection, d4, ff4, buffers, work: None, timestamps, pipelines })
     }
 
     pub fn context(&self) -> &Rc<GpuContext> {
@@ -304,6 +308,8 @@ impl GpuLayer {
             noise_scale: noise.map_or(0.0, |n| n.scale),
             has_bias: u32::from(self.arch.router_bias),
             max_rows: dims.max_rows() as u32,
+            has_selection: u32::from(self.has_selection),
+            ..Params::default()
         }
     }
 
@@ -366,7 +372,7 @@ impl GpuLayer {
                 Buf::RowToken => rows * 4,
                 Buf::Hidden => rows * self.ff4 * 16,
                 Buf::ExpertOut => rows * self.d4 * 16,
-                Buf::Params | Buf::Router | Buf::RouterBias | Buf::W1 | Buf::W3 | Buf::W2 => 0,
+                Buf::Params | Buf::Router | Buf::RouterBias | Buf::Selection | Buf::W1 | Buf::W3 | Buf::W2 => 0,
             }
         };
         for (what, buf) in [

@@ -62,7 +62,7 @@ impl BalancePull {
         routing: &Routing,
         coefficient: f32,
     ) -> Option<Self> {
-        if !has_balance_loss(routing.router) {
+        if !routing.router.has_balance_loss() {
             return None;
         }
         let experts = runs.clone().into_iter().next()?.dims.experts;
@@ -101,10 +101,6 @@ pub fn z_loss(run: &LayerRun) -> f32 {
         z += lse * lse;
     }
     z / tokens as f32
-}
-
-fn has_balance_loss(router: RouterKind) -> bool {
-    matches!(router, RouterKind::Mixtral | RouterKind::Switch | RouterKind::TokenChoice)
 }
 
 /// Back-propagates `dy` (`[T, d_model]`, the gradient of the loss with respect to the

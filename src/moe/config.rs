@@ -114,11 +114,17 @@ impl RouterKind {
         }
     }
 
-    /// Whether the auxiliary load-balancing loss is defined: routers where each token
-    /// chooses its experts. Expert-choice is balanced by construction and dense has no
+    /// Whether each token chooses its top-k experts (rather than experts choosing tokens,
+    /// or every token taking every expert).
+    pub fn tokens_choose(self) -> bool {
+        matches!(self, RouterKind::Mixtral | RouterKind::Switch | RouterKind::TokenChoice)
+    }
+
+    /// Whether the load can be balanced (the auxiliary loss, DeepSeek-V3's selection bias):
+    /// where tokens choose. Expert-choice is balanced by construction and dense has no
     /// choice to balance.
     pub fn has_balance_loss(self) -> bool {
-        matches!(self, RouterKind::Mixtral | RouterKind::Switch | RouterKind::TokenChoice)
+        self.tokens_choose()
     }
 
     /// The k this router uses when `requested` is asked for with `experts` experts: the

@@ -10,9 +10,10 @@ pub enum MoeError {
     /// A tensor the layer needs is absent from the weights file.
     #[error("no tensor `{name}` in this file{hint}")]
     MissingTensor { name: String, hint: String },
-    /// A tensor is present but has the wrong shape.
-    #[error("tensor `{name}` has shape {found:?}, expected {expected:?}")]
-    Shape { name: String, expected: Vec<usize>, found: Vec<usize> },
+    /// A tensor is present but has the wrong shape. `expected` is written out, with the
+    /// names of the sizes not known yet (`[d_ff, d_model]`), never placeholder zeros.
+    #[error("tensor `{name}` has shape {found:?}, expected {expected}")]
+    Shape { name: String, expected: String, found: Vec<usize> },
     /// A tensor's element type is not one the engine reads.
     #[error("tensor `{name}` has dtype {dtype}; only F32, F16 and BF16 are supported")]
     Dtype { name: String, dtype: String },

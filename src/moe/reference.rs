@@ -143,7 +143,8 @@ pub fn forward(weights: &LayerWeights, routing: &Routing, x: &[f32], tokens: usi
         }
         _ => Vec::new(),
     };
-    let (assign_expert, assign_gate) = router_select(&dims, routing.router, &probs, &taken);
+    let selection = weights.selection_multipliers();
+    let (assign_expert, assign_gate) = router_select(&dims, routing.router, &probs, &taken, &selection);
     let capacity = seat_limit(arch, routing, tokens);
     let (position, demand, seated) = dispatch_count(&dims, &assign_expert, capacity);
     let (offsets, block_expert) = dispatch_offsets(&dims, &seated);
@@ -246,7 +247,15 @@ pub fn router_expert_choice(dims: &Dims, probs: &[f32], choose: usize) -> Vec<u3
 /// `router_select.wgsl`: fills each token's slots with its experts ordered by p
 /// descending (ties to the lower expert index) and their gates, then one slot per shared
 /// expert with gate 1. Returns `(assign_expert, assign_gate)`, both `[T, total_slots]`.
-pub fn router_select(dims: &Dims, router: RouterKind, probs: &[f32], taken: &[u32]) -> (Vec<i32>, Vec<f32>) {
+/// `selection` (exp of DeepSeek-V3's balancing bias, or empty) reorders the choice of the
+/// token-choice routers: they rank by p * selection, and still gate by p.
+pub fn router_select(
+    dims: &Dims,
+    router: RouterKind,
+    probs: &[f32],
+    taken: &[u32],
+    selection: &[f32],
+) -> (Vec<i32>, Vec<f32>) {
     let (experts, total_slots) = (dims.experts, dims.total_slots);
     let mut assign_expert = vec![NO_EXPERT; dims.assignments()];
     let mut assign_gate = vec![0.0f32; dims.assignments()];
@@ -254,11 +263,13 @@ pub fn router_select(dims: &Dims, router: RouterKind, probs: &[f32], taken: &[u3
         RouterKind::ExpertChoice | RouterKind::Dense => experts,
         _ => dims.top_k,
     };
+    let biased = !selection.is_empty() && router.tokens_choose();
     for t in 0..dims.tokens {
         let p = &probs[t * experts..(t + 1) * experts];
+        let key = |e: usize| if biased { p[e] * selection[e] } else { p[e] };
         let base = t * total_slots;
-        // Successive maxima in the order (p descending, index ascending): each round takes
-        // the best candidate that ranks after the previous pick.
+        // Successive maxima in the order (key descending, index ascending): each round
+        // takes the best candidate that ranks after the previous pick.
         let mut prev: Option<(f32, usize)> = None;
         let mut chosen_sum = 0.0f32;
         let mut filled = 0;
@@ -268,9 +279,9 @@ pub fn router_select(dims: &Dims, router: RouterKind, probs: &[f32], taken: &[u3
                 let candidate = router != RouterKind::ExpertChoice || taken[t * experts + e] != 0;
                 let after_prev = match prev {
                     None => true,
-                    Some((pp, pe)) => p[e] < pp || (p[e] == pp && e > pe),
+                    Some((pk, pe)) => key(e) < pk || (key(e) == pk && e > pe),
                 };
-                if candidate && after_prev && best.is_none_or(|b| p[e] > p[b]) {
+                if candidate && after_prev && best.is_none_or(|b| key(e) > key(b)) {
                     best = Some(e);
                 }
             }
@@ -278,7 +289,7 @@ pub fn router_select(dims: &Dims, router: RouterKind, probs: &[f32], taken: &[u3
             assign_expert[base + slot] = e as i32;
             assign_gate[base + slot] = p[e];
             chosen_sum += p[e];
-            prev = Some((p[e], e));
+            prev = Some((key(e), e));
             filled += 1;
         }
         if router.renormalises() {

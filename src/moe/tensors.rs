@@ -106,7 +106,7 @@ impl<'a> TensorFile<'a> {
     pub fn read_f32_shaped(&self, name: &str, expected: &[usize]) -> Result<Vec<f32>> {
         let (shape, values) = self.read_f32(name)?;
         if shape != expected {
-            return Err(MoeError::Shape { name: self.full(name), expected: expected.to_vec(), found: shape });
+            return Err(MoeError::Shape { name: self.full(name), expected: format!("{expected:?}"), found: shape });
         }
         Ok(values)
     }

@@ -271,7 +271,7 @@ fn metrics(arch: &Architecture, routing: &Routing, dims: &Dims, out: &RoutingOut
     let n = t_count as f64;
     m.z_loss = Some(z / n);
     m.entropy = Some(entropy / n);
-    if matches!(routing.router, RouterKind::Mixtral | RouterKind::Switch | RouterKind::TokenChoice) {
+    if routing.router.has_balance_loss() {
         let assignments = n * routing.top_k as f64;
         let aux: f64 = (0..e).map(|i| (out.demand[i] as f64 / assignments) * (mean_p[i] / n)).sum();
         m.aux_loss = Some(e as f64 * aux);

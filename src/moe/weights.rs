@@ -56,6 +56,13 @@ impl Style {
         }
     }
 
+    fn selection_bias(self) -> &'static str {
+        match self {
+            Style::Mixtral => "gate.e_score_correction_bias",
+            Style::Switch => "router.e_score_correction_bias",
+        }
+    }
+
     /// Names of one expert's matrices (w1, w3, w2); `group` is `experts` or `shared_experts`.
     fn expert_names(self, group: &str, i: usize) -> [String; 3] {
         match self {
@@ -98,6 +105,10 @@ pub struct LayerWeights {
     pub w3: Vec<f32>,
     /// `[total_experts, d_model, d_ff]`: Mixtral's w2 (down proj), Switch's wo.
     pub w2: Vec<f32>,
+    /// `[E]`, or empty: DeepSeek-V3's auxiliary-loss-free balancing bias, added to the
+    /// logits when the experts are chosen and nowhere else (the gates use the clean p).
+    /// Stored as `e_score_correction_bias`, the name DeepSeek-V3's checkpoints use.
+    pub selection_bias: Vec<f32>,
 }
 
 impl LayerWeights {
@@ -115,7 +126,15 @@ impl LayerWeights {
             w1: rng.normals(n * ff * d, in_std),
             w3: if arch.expert_kind == ExpertKind::Swiglu { rng.normals(n * ff * d, in_std) } else { Vec::new() },
             w2: rng.normals(n * d * ff, out_std),
+            selection_bias: Vec::new(),
         }
+    }
+
+    /// exp(bias) per expert, or empty: choosing by p_e * exp(b_e) ranks the experts as
+    /// logit_e + b_e does (softmax is monotonic), without a logarithm of a tiny p. Computed
+    /// once on the host, so that the CPU and the GPU rank with the same numbers.
+    pub fn selection_multipliers(&self) -> Vec<f32> {
+        self.selection_bias.iter().map(|b| b.exp()).collect()
     }
 
     /// Checks that every array has the size the architecture implies.
@@ -135,6 +154,17 @@ impl LayerWeights {
             if len != expected {
                 return Err(MoeError::Config(format!("{name} holds {len} values, the architecture needs {expected}")));
             }
+        }
+        if !(self.selection_bias.is_empty() || self.selection_bias.len() == a.num_experts) {
+            return Err(MoeError::Config(format!(
+                "the selection bias holds {} values; it needs one per routed expert ({}) or none",
+                self.selection_bias.len(),
+                a.num_experts
+            )));
+        }
+        // Bounded so that exp(bias) stays a finite f32 with room to spare.
+        if let Some(b) = self.selection_bias.iter().find(|b| !(b.is_finite() && b.abs() <= 60.0)) {
+            return Err(MoeError::Config(format!("a selection bias of {b} is outside -60..60")));
         }
         Ok(())
     }
@@ -158,7 +188,7 @@ impl LayerWeights {
         let [num_experts, d_model] = router_shape[..] else {
             return Err(MoeError::Shape {
                 name: format!("{prefix}{router_name}"),
-                expected: vec![0, 0],
+                expected: "[num_experts, d_model]".into(),
                 found: router_shape,
             });
         };
@@ -178,7 +208,7 @@ impl LayerWeights {
                 Some(shape) => {
                     return Err(MoeError::Shape {
                         name: format!("{prefix}{first}"),
-                        expected: vec![0, d_model],
+                        expected: format!("[d_ff, {d_model}]"),
                         found: shape,
                     });
                 }
@@ -197,7 +227,13 @@ impl LayerWeights {
         arch.validate()?;
 
         let swiglu = kind == ExpertKind::Swiglu;
-        let mut weights = LayerWeights { arch, router, router_bias, w1: Vec::new(), w3: Vec::new(), w2: Vec::new() };
+        let selection_bias = if file.contains(style.selection_bias()) {
+            file.read_f32_shaped(style.selection_bias(), &[num_experts])?
+        } else {
+            Vec::new()
+        };
+        let mut weights =
+            LayerWeights { arch, router, router_bias, w1: Vec::new(), w3: Vec::new(), w2: Vec::new(), selection_bias };
         if fused {
             read_fused(&file, &mut weights)?;
         }
@@ -230,6 +266,11 @@ impl LayerWeights {
         if a.router_bias {
             tensors.push((format!("{prefix}{}", style.router_bias()), make(vec![a.num_experts], &self.router_bias)?));
         }
+        if !self.selection_bias.is_empty() {
+            // F32 whatever the dtype: the nudges are small differences between large values.
+            let bias = Tensor::f32(vec![a.num_experts], &self.selection_bias);
+            tensors.push((format!("{prefix}{}", style.selection_bias()), bias));
+        }
         for n in 0..a.total_experts() {
             let (group, i) = if n < a.num_experts { ("experts", n) } else { ("shared_experts", n - a.num_experts) };
             let [n1, n3, n2] = style.expert_names(group, i);
@@ -255,7 +296,7 @@ fn fused_d_ff(file: &TensorFile, experts: usize, d_model: usize) -> Result<usize
         [e, two_ff, d] if e == experts && d == d_model && two_ff % 2 == 0 && two_ff > 0 => Ok(two_ff / 2),
         _ => Err(MoeError::Shape {
             name: format!("{}experts.gate_up_proj", file.prefix()),
-            expected: vec![experts, 0, d_model],
+            expected: format!("[{experts}, 2 * d_ff, {d_model}]"),
             found: shape,
         }),
     }
@@ -297,7 +338,11 @@ mod tests {
             (Style::Switch, ExpertKind::Relu, true),
             (Style::Switch, ExpertKind::Gelu, false),
         ] {
-            let w = LayerWeights::random(arch(kind, 2, bias), 3, 1.0);
+            let mut w = LayerWeights::random(arch(kind, 2, bias), 3, 1.0);
+            if bias {
+                // DeepSeek-V3's balancing bias travels too, in F32 whatever the file's dtype.
+                w.selection_bias = (0..w.arch.num_experts).map(|e| 0.1 * e as f32 - 0.05).collect();
+            }
             for prefix in ["", "model.layers.0.block_sparse_moe."] {
                 let bytes = w.to_safetensors(style, prefix, "F32").unwrap();
                 let back = LayerWeights::from_safetensors(&bytes, style, prefix, None).unwrap();

@@ -57,15 +57,20 @@ pub const MARGIN: f32 = 1e-5;
 /// Tokens whose routing decisions in this (reference) trace are closer than MARGIN: the
 /// order of each token's top k + 1 probabilities (all E for dense and expert-choice), and,
 /// for expert-choice, the tokens ranked C-th and (C+1)-th by an expert.
-pub fn near_tie_tokens(trace: &Trace) -> Vec<usize> {
+/// `selection` is the layer's `selection_multipliers()`: with DeepSeek-V3's bias the
+/// token-choice routers rank p * selection, so that is what must clear the margin.
+pub fn near_tie_tokens(trace: &Trace, selection: &[f32]) -> Vec<usize> {
     let e = trace.num_experts;
     let ranked = match trace.router {
         RouterKind::Dense | RouterKind::ExpertChoice => e,
         _ => (trace.top_k + 1).min(e),
     };
+    let biased = !selection.is_empty() && trace.router.tokens_choose();
     let mut tokens = Vec::new();
     for t in 0..trace.tokens {
-        let mut p = trace.probs[t * e..(t + 1) * e].to_vec();
+        let row = &trace.probs[t * e..(t + 1) * e];
+        let mut p: Vec<f32> =
+            if biased { row.iter().zip(selection).map(|(p, m)| p * m).collect() } else { row.to_vec() };
         p.sort_by(|a, b| b.total_cmp(a));
         if p[..ranked].windows(2).any(|w| w[0] - w[1] < MARGIN) {
             tokens.push(t);
@@ -159,7 +164,7 @@ pub fn inputs_with_margin(
     let mut x = rng.normals(tokens * d, 1.0);
     for _ in 0..20 {
         let cpu = forward_cpu(weights, routing, &x, tokens).expect("valid case");
-        let ties = near_tie_tokens(&cpu);
+        let ties = near_tie_tokens(&cpu, &weights.selection_multipliers());
         if ties.is_empty() {
             return (x, cpu, 0);
         }
@@ -168,7 +173,7 @@ pub fn inputs_with_margin(
         }
     }
     let cpu = forward_cpu(weights, routing, &x, tokens).expect("valid case");
-    let left = near_tie_tokens(&cpu).len();
+    let left = near_tie_tokens(&cpu, &weights.selection_multipliers()).len();
     (x, cpu, left)
 }
 
