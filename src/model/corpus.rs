@@ -85,68 +85,8 @@
 //! (durations), `{H}` (what came before), `{N}` (who noticed), `{R}` (what was tried),
 //! `{F}`/`{T}` (greetings and closing remarks); `{^S}` capitalises.
 
+use super::labels::{Lang, Specialty};
 use std::collections::HashSet;
-
-/// Language of a sentence.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Lang {
-    /// English, `en`.
-    En,
-    /// Brazilian Portuguese, `pt-BR`.
-    PtBr,
-}
-
-impl Lang {
-    /// BCP 47 code: `"en"` or `"pt-BR"`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::PtBr => "pt-BR",
-        }
-    }
-}
-
-const LANGS: [Lang; 2] = [Lang::En, Lang::PtBr];
-
-/// The specialist who should see the patient (the label).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Specialty {
-    /// Heart and circulation.
-    Cardiology,
-    /// Brain and nerves.
-    Neurology,
-    /// Any complaint about a child under 12.
-    Pediatrics,
-    /// Skin, hair and nails.
-    Dermatology,
-}
-
-impl Specialty {
-    /// Every specialty, in `index` order.
-    pub const ALL: [Specialty; 4] =
-        [Specialty::Cardiology, Specialty::Neurology, Specialty::Pediatrics, Specialty::Dermatology];
-
-    /// Lower-case English name: `"cardiology"`, `"neurology"`, `"pediatrics"`,
-    /// `"dermatology"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Specialty::Cardiology => "cardiology",
-            Specialty::Neurology => "neurology",
-            Specialty::Pediatrics => "pediatrics",
-            Specialty::Dermatology => "dermatology",
-        }
-    }
-
-    /// Position in [`Specialty::ALL`].
-    pub fn index(self) -> usize {
-        match self {
-            Specialty::Cardiology => 0,
-            Specialty::Neurology => 1,
-            Specialty::Pediatrics => 2,
-            Specialty::Dermatology => 3,
-        }
-    }
-}
 
 /// The organ specialties (everything but pediatrics).
 const ADULT: [Specialty; 3] = [Specialty::Cardiology, Specialty::Neurology, Specialty::Dermatology];
@@ -1104,7 +1044,7 @@ fn generate_with_meta(spec: &CorpusSpec) -> (Corpus, Vec<Meta>, Vec<Meta>) {
     let mut test_seen: HashSet<String> = HashSet::new();
     for (split, n) in [(0u64, spec.train_per_class), (1u64, spec.test_per_class)] {
         let is_test = split == 1;
-        for (li, &lang) in LANGS.iter().enumerate() {
+        for (li, &lang) in Lang::ALL.iter().enumerate() {
             let lx = lex(lang);
             for &label in &Specialty::ALL {
                 let stream = 1 + (split << 8) + ((li as u64) << 4) + label.index() as u64;
@@ -2495,17 +2435,6 @@ mod tests {
     }
 
     #[test]
-    fn names_and_codes() {
-        assert_eq!(Lang::En.code(), "en");
-        assert_eq!(Lang::PtBr.code(), "pt-BR");
-        for (i, s) in Specialty::ALL.iter().enumerate() {
-            assert_eq!(s.index(), i);
-        }
-        let names: Vec<&str> = Specialty::ALL.iter().map(|s| s.name()).collect();
-        assert_eq!(names, ["cardiology", "neurology", "pediatrics", "dermatology"]);
-    }
-
-    #[test]
     fn deterministic_for_a_seed() {
         let a = generate(&CorpusSpec::default());
         let b = generate(&CorpusSpec::default());
@@ -2544,7 +2473,7 @@ mod tests {
                 for e in split {
                     *counts.entry((e.lang, e.label)).or_default() += 1;
                 }
-                for lang in LANGS {
+                for lang in Lang::ALL {
                     for sp in Specialty::ALL {
                         assert_eq!(counts.get(&(lang, sp)).copied().unwrap_or(0), n, "{lang:?} {sp:?}");
                     }
@@ -2562,7 +2491,7 @@ mod tests {
         assert!(tr.is_disjoint(&te), "shared: {:?}", tr.intersection(&te).collect::<Vec<_>>());
         // Every frame of the tables is used, and ids are unique.
         let mut all = BTreeSet::new();
-        for lang in LANGS {
+        for lang in Lang::ALL {
             for f in lex(lang).frames {
                 assert!(all.insert(f.id), "duplicate frame id {}", f.id);
                 assert!(if f.test { te.contains(&f.id) } else { tr.contains(&f.id) }, "unused frame {}", f.id);
@@ -2570,7 +2499,7 @@ mod tests {
         }
         // Pediatrics has frames in both splits.
         for split in [&c.train, &c.test] {
-            for lang in LANGS {
+            for lang in Lang::ALL {
                 let ped = |e: &Example| e.lang == lang && e.label == Specialty::Pediatrics;
                 assert!(split.iter().any(ped), "{lang:?}");
             }
@@ -2667,7 +2596,7 @@ mod tests {
 
     #[test]
     fn held_out_filler_and_coverage() {
-        for lang in LANGS {
+        for lang in Lang::ALL {
             let lx = lex(lang);
             let lists = [
                 lx.openers,
@@ -2731,7 +2660,7 @@ mod tests {
                 }
             }
             let n = split.len() / 8;
-            for lang in LANGS {
+            for lang in Lang::ALL {
                 for sp in Specialty::ALL {
                     // At least 10% with a negated symptom, at least 3% with a minor one
                     // (pediatrics: negations only in the third-person frames it uses).
@@ -2792,13 +2721,13 @@ mod tests {
         for line in lines {
             let cols: Vec<&str> = line.split('\t').collect();
             assert_eq!(cols.len(), 3, "{line}");
-            let lang = LANGS.into_iter().find(|l| l.code() == cols[0]).expect(cols[0]);
+            let lang = Lang::ALL.into_iter().find(|l| l.code() == cols[0]).expect(cols[0]);
             let sp = Specialty::ALL.into_iter().find(|s| s.name() == cols[1]).expect(cols[1]);
             assert!(!cols[2].trim().is_empty());
             assert!(texts.insert(cols[2].to_lowercase()), "duplicate: {}", cols[2]);
             *counts.entry((lang, sp)).or_default() += 1;
         }
-        for lang in LANGS {
+        for lang in Lang::ALL {
             let total: usize = Specialty::ALL.iter().map(|&s| counts[&(lang, s)]).sum();
             assert!(total >= 50, "{lang:?}: {total}");
             for sp in Specialty::ALL {
@@ -2813,7 +2742,7 @@ mod tests {
 
     #[test]
     fn tables_are_consistent() {
-        for lang in LANGS {
+        for lang in Lang::ALL {
             let lx = lex(lang);
             for (si, list) in lx.symptoms.iter().enumerate() {
                 for s in list.iter() {
@@ -3029,7 +2958,7 @@ mod tests {
     fn every_symptom_is_trained() {
         let (c, train_meta, _) = generate_with_meta(&CorpusSpec::default());
         let used: HashSet<(Lang, &str)> = c.train.iter().zip(&train_meta).map(|(e, m)| (e.lang, m.symptom)).collect();
-        for lang in LANGS {
+        for lang in Lang::ALL {
             for list in lex(lang).symptoms {
                 for s in list.iter() {
                     assert!(used.contains(&(lang, s.np)), "{lang:?}: {} never used", s.np);
@@ -3043,7 +2972,7 @@ mod tests {
     #[test]
     #[ignore]
     fn statistics() {
-        for lang in LANGS {
+        for lang in Lang::ALL {
             let lx = lex(lang);
             for sp in Specialty::ALL {
                 let list = lx.symptoms[sp.index()];
@@ -3088,7 +3017,7 @@ mod tests {
             );
         }
         let c = generate(&CorpusSpec::default());
-        for lang in LANGS {
+        for lang in Lang::ALL {
             for (name, split) in [("train", &c.train), ("test", &c.test)] {
                 let texts: Vec<&str> = split.iter().filter(|e| e.lang == lang).map(|e| e.text.as_str()).collect();
                 let words: BTreeSet<String> = texts

@@ -1052,7 +1052,8 @@ const DECODER_JSON: &str = r#"{
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::corpus::{CorpusSpec, Lang, generate};
+    use crate::model::corpus::{CorpusSpec, generate};
+    use crate::model::labels::Lang;
     use std::sync::OnceLock;
 
     /// The corpus (generating it takes a moment; share it).
@@ -1372,7 +1373,7 @@ mod tests {
     fn compresses_the_test_split() {
         for (size, bound) in [(500, 3.0), (1000, 2.0), (2000, 1.6)] {
             let tok = if size == 1000 { tok().clone() } else { trained(size) };
-            for lang in [Lang::En, Lang::PtBr] {
+            for lang in Lang::ALL {
                 let tpw = tokens_per_word(&tok, lang);
                 println!("vocab {size}: {} {tpw:.3} tokens per word", lang.code());
                 assert!(tpw < bound, "vocab {size}, {}: {tpw:.3} tokens per word", lang.code());

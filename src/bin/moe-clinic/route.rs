@@ -2,7 +2,7 @@
 
 use clap::Args;
 use moe_clinic::engine::{BackendChoice, Engine};
-use moe_clinic::model::corpus::Specialty;
+use moe_clinic::model::labels::Specialty;
 use moe_clinic::model::triage::Triage;
 use moe_clinic::moe::{Capacity, Noise, RouterKind, Routing};
 use serde_json::{Value, json};
