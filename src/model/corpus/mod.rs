@@ -63,11 +63,11 @@
 //! # Regenerating
 //! `generate(&CorpusSpec::default())` (seed `0x4d6f_4543_6c69_6e63`, 2,500 train and
 //! 500 test sentences per specialty per language) rebuilds the same corpus on every
-//! machine: a SplitMix64 generator written here, integer arithmetic only (readings such
-//! as "38,5" or "160/100" are built from integers), no hash-map iteration order, no
-//! external crates. The splits come shuffled (also deterministic). Change the seed for a
-//! different draw of the same design, or the counts in `CorpusSpec`; word lists and
-//! templates live in the tables of `en.rs` and `pt_br.rs`.
+//! machine: the crate's SplitMix64 generator (`crate::rng`), integer arithmetic only
+//! (readings such as "38,5" or "160/100" are built from integers), no hash-map iteration
+//! order, no external crates. The splits come shuffled (also deterministic). Change the
+//! seed for a different draw of the same design, or the counts in `CorpusSpec`; word
+//! lists and templates live in the tables of `en.rs` and `pt_br.rs`.
 //!
 //! # Tables
 //! Text in the tables may hold slots: `{poss}`, `{obj}`, `{pro}`/`{Pro}` (the patient's
@@ -86,6 +86,7 @@
 //! `{F}`/`{T}` (greetings and closing remarks); `{^S}` capitalises.
 
 use super::labels::{Lang, Specialty};
+use crate::rng::Rng;
 use std::collections::HashSet;
 
 mod en;
@@ -143,46 +144,7 @@ pub fn generate(spec: &CorpusSpec) -> Corpus {
 }
 
 // ---------------------------------------------------------------------------------------
-// Randomness and hashing: integers only.
-
-/// SplitMix64 (Steele, Lea, Flood 2014).
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64, stream: u64) -> Rng {
-        let mut r = Rng(seed ^ stream.wrapping_mul(0xD605_BBB5_8C8A_BE4D));
-        r.next_u64();
-        r
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0), by the multiply-high method.
-    fn below(&mut self, n: usize) -> usize {
-        debug_assert!(n > 0);
-        ((self.next_u64() as u128 * n as u128) >> 64) as usize
-    }
-
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: u32, hi: u32) -> u32 {
-        lo + self.below((hi - lo + 1) as usize) as u32
-    }
-
-    /// True with probability `percent`/100.
-    fn percent(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
-}
+// Hashing: integers only.
 
 /// FNV-1a over the parts, with a separator byte after each.
 fn fnv1a(parts: &[&str]) -> u64 {
@@ -1053,7 +1015,7 @@ fn generate_with_meta(spec: &CorpusSpec) -> (Corpus, Vec<Meta>, Vec<Meta>) {
             let lx = lex(lang);
             for &label in &Specialty::ALL {
                 let stream = 1 + (split << 8) + ((li as u64) << 4) + label.index() as u64;
-                let mut rng = Rng::new(spec.seed, stream);
+                let mut rng = Rng::with_stream(spec.seed, stream);
                 for _ in 0..n {
                     let (own, other) = if is_test { (&test_seen, &train_seen) } else { (&train_seen, &test_seen) };
                     let (text, template, meta) = one(lx, label, is_test, &mut rng, own, other);
@@ -1069,7 +1031,7 @@ fn generate_with_meta(spec: &CorpusSpec) -> (Corpus, Vec<Meta>, Vec<Meta>) {
             }
         }
     }
-    let mut rng = Rng::new(spec.seed, 0x0053_4855_4646_4c45);
+    let mut rng = Rng::with_stream(spec.seed, 0x0053_4855_4646_4c45);
     shuffle(&mut train, &mut rng);
     shuffle(&mut test, &mut rng);
     let (train, train_meta): (Vec<Example>, Vec<Meta>) = train.into_iter().unzip();

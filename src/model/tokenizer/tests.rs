@@ -4,6 +4,7 @@ use super::pretokenize::{find_special, normalize, pre_tokenize};
 use super::*;
 use crate::model::corpus::{CorpusSpec, generate};
 use crate::model::labels::Lang;
+use crate::rng::Rng;
 use serde_json::Value;
 use std::sync::OnceLock;
 
@@ -380,7 +381,7 @@ fn hf_dump() {
         strings.push(s.to_uppercase());
         strings.push(s);
     }
-    // Pseudo-random mixtures (SplitMix64), with everything that has a special role.
+    // Pseudo-random mixtures, with everything that has a special role.
     let words: Vec<&str> = corpus().train.iter().take(300).flat_map(|e| e.text.split(' ')).collect();
     let extras = [
         " ",
@@ -417,14 +418,8 @@ fn hf_dump() {
         "…",
         "",
     ];
-    let mut state = 0x1234_5678_9abc_def0u64;
-    let mut next = |n: usize| {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) % n as u64) as usize
-    };
+    let mut rng = Rng::new(0x1234_5678_9abc_def0);
+    let mut next = |n: usize| rng.below(n);
     for _ in 0..2000 {
         let mut s = String::new();
         for _ in 0..1 + next(12) {
