@@ -1,7 +1,9 @@
 //! Writing and reading `tokenizer.json`, in the one configuration this module implements.
 
 use super::{Tokenizer, TokenizerError, UNK};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 impl Tokenizer {
@@ -53,132 +55,185 @@ impl Tokenizer {
     /// after a load and save by `tokenizers`: merges as `["a", "b"]` pairs or `"a b"`
     /// strings). Anything else (another model, normalizer, pre-tokenizer or decoder,
     /// truncation, padding, a post-processor, non-special added tokens, missing byte
-    /// tokens) is rejected with an error naming the field.
+    /// tokens, unknown fields, values of the wrong type) is rejected with an error naming
+    /// the field.
     pub fn from_json(json: &str) -> Result<Tokenizer, TokenizerError> {
-        let root: Value = serde_json::from_str(json)?;
-        let unsupported = |field: &str, expected: &str, found: Option<&Value>| TokenizerError::Unsupported {
-            field: field.to_string(),
-            expected: expected.to_string(),
-            found: found.map_or_else(|| "nothing".to_string(), Value::to_string),
-        };
-        let Some(root) = root.as_object() else {
-            return Err(unsupported("(root)", "a JSON object", Some(&root)));
-        };
-        let null = Value::Null;
-        let get = |k: &str| root.get(k).unwrap_or(&null);
-        if get("version") != &Value::String("1.0".into()) {
-            return Err(unsupported("version", "\"1.0\"", root.get("version")));
-        }
-        for k in ["truncation", "padding", "post_processor"] {
-            if !get(k).is_null() {
-                return Err(unsupported(k, "null", root.get(k)));
+        let mut reader = serde_json::Deserializer::from_str(json);
+        let file: File = serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+            let field = if e.path().iter().next().is_none() { "(root)".to_string() } else { e.path().to_string() };
+            let e = e.into_inner();
+            if e.is_data() {
+                TokenizerError::Malformed { field, reason: e.to_string() }
+            } else {
+                TokenizerError::Json(e)
             }
+        })?;
+        reader.end()?;
+
+        if file.version != "1.0" {
+            return Err(unsupported("version", "\"1.0\"", &file.version));
         }
-        for (k, want) in
-            [("normalizer", NORMALIZER_JSON), ("pre_tokenizer", PRE_TOKENIZER_JSON), ("decoder", DECODER_JSON)]
+        for (field, value) in
+            [("truncation", &file.truncation), ("padding", &file.padding), ("post_processor", &file.post_processor)]
         {
+            if value.is_some() {
+                return Err(unsupported(field, "null", value));
+            }
+        }
+        for (field, value, want) in [
+            ("normalizer", &file.normalizer, NORMALIZER_JSON),
+            ("pre_tokenizer", &file.pre_tokenizer, PRE_TOKENIZER_JSON),
+            ("decoder", &file.decoder, DECODER_JSON),
+        ] {
             let want: Value = serde_json::from_str(want).expect("the constants are JSON");
-            if root.get(k) != Some(&want) {
-                return Err(unsupported(k, &want.to_string(), root.get(k)));
+            if value.as_ref() != Some(&want) {
+                return Err(unsupported(field, &want.to_string(), value));
             }
         }
 
-        let model = get("model");
-        let mget = |k: &str| model.get(k).unwrap_or(&null);
-        let field = |k: &str| format!("model.{k}");
-        if mget("type") != &Value::String("BPE".into()) {
-            return Err(unsupported("model.type", "\"BPE\"", model.get("type")));
+        let model = &file.model;
+        if model.kind != "BPE" {
+            return Err(unsupported("model.type", "\"BPE\"", &model.kind));
         }
-        if mget("byte_fallback") != &Value::Bool(true) {
-            return Err(unsupported("model.byte_fallback", "true", model.get("byte_fallback")));
+        if model.byte_fallback != Some(true) {
+            return Err(unsupported("model.byte_fallback", "true", &model.byte_fallback));
         }
-        for k in ["dropout", "continuing_subword_prefix", "end_of_word_suffix"] {
-            if !mget(k).is_null() {
-                return Err(unsupported(&field(k), "null", model.get(k)));
-            }
+        if model.dropout.is_some() {
+            return Err(unsupported("model.dropout", "null", &model.dropout));
         }
-        if !matches!(mget("ignore_merges"), Value::Null | Value::Bool(false)) {
-            return Err(unsupported("model.ignore_merges", "false", model.get("ignore_merges")));
+        if model.continuing_subword_prefix.is_some() {
+            return Err(unsupported("model.continuing_subword_prefix", "null", &model.continuing_subword_prefix));
         }
-        if !matches!(mget("fuse_unk"), Value::Null | Value::Bool(_)) {
-            return Err(unsupported("model.fuse_unk", "a boolean", model.get("fuse_unk")));
+        if model.end_of_word_suffix.is_some() {
+            return Err(unsupported("model.end_of_word_suffix", "null", &model.end_of_word_suffix));
+        }
+        if model.ignore_merges == Some(true) {
+            return Err(unsupported("model.ignore_merges", "false", &model.ignore_merges));
         }
 
-        let Some(vocab) = mget("vocab").as_object() else {
-            return Err(unsupported("model.vocab", "an object of piece: id", model.get("vocab")));
-        };
-        let mut slots: Vec<Option<String>> = vec![None; vocab.len()];
-        for (piece, id) in vocab {
-            let id = id.as_u64().filter(|&id| (id as usize) < slots.len()).ok_or_else(|| {
+        let vocab = &model.vocab;
+        let mut slots: Vec<Option<&str>> = vec![None; vocab.len()];
+        for (piece, &id) in vocab {
+            let slot = slots.get_mut(id as usize).ok_or_else(|| {
                 TokenizerError::Vocab(format!(
                     "id {id} of {piece:?} is not in 0..{} (ids must be 0..n without gaps)",
-                    slots.len()
+                    vocab.len()
                 ))
             })?;
-            if let Some(other) = slots[id as usize].replace(piece.clone()) {
+            if let Some(other) = slot.replace(piece) {
                 return Err(TokenizerError::Vocab(format!("{other:?} and {piece:?} share id {id}")));
             }
         }
-        let pieces: Vec<String> = slots.into_iter().map(|p| p.expect("ids are 0..n")).collect();
-        match mget("unk_token").as_str() {
-            Some(unk) if vocab.contains_key(unk) => {}
-            _ => {
-                return Err(unsupported("model.unk_token", "a piece of model.vocab", model.get("unk_token")));
-            }
+        let pieces: Vec<String> = slots.into_iter().map(|p| p.expect("ids are 0..n").to_string()).collect();
+        if !model.unk_token.as_ref().is_some_and(|unk| vocab.contains_key(unk)) {
+            return Err(unsupported("model.unk_token", "a piece of model.vocab", &model.unk_token));
         }
 
-        let Some(merge_list) = mget("merges").as_array() else {
-            return Err(unsupported("model.merges", "an array", model.get("merges")));
-        };
-        let mut merges = Vec::with_capacity(merge_list.len());
-        for (rank, m) in merge_list.iter().enumerate() {
-            let pair: Option<(&str, &str)> = match m {
-                Value::String(s) => s.split_once(' '),
-                Value::Array(a) if a.len() == 2 => a[0].as_str().zip(a[1].as_str()),
-                _ => None,
+        let mut merges = Vec::with_capacity(model.merges.len());
+        for (rank, merge) in model.merges.iter().enumerate() {
+            let (left, right) = match merge {
+                Merge::Pair(left, right) => (left.as_str(), right.as_str()),
+                Merge::Joined(joined) => joined
+                    .split_once(' ')
+                    .ok_or_else(|| unsupported(&format!("model.merges[{rank}]"), MERGE_FORMS, joined))?,
             };
-            let Some((l, r)) = pair else {
-                return Err(unsupported(
-                    &format!("model.merges[{rank}]"),
-                    "[\"left\", \"right\"] or \"left right\"",
-                    Some(m),
-                ));
-            };
-            let id = |p: &str| {
-                vocab.get(p).and_then(Value::as_u64).map(|id| id as u32).ok_or_else(|| TokenizerError::Merge {
+            let id = |piece: &str| {
+                vocab.get(piece).copied().ok_or_else(|| TokenizerError::Merge {
                     rank,
-                    left: l.to_string(),
-                    right: r.to_string(),
-                    reason: format!("{p:?} is not in model.vocab"),
+                    left: left.to_string(),
+                    right: right.to_string(),
+                    reason: format!("{piece:?} is not in model.vocab"),
                 })
             };
-            merges.push((id(l)?, id(r)?));
+            merges.push((id(left)?, id(right)?));
         }
 
-        let Some(added) = get("added_tokens").as_array() else {
-            return Err(unsupported("added_tokens", "an array", root.get("added_tokens")));
-        };
-        let mut specials = Vec::with_capacity(added.len());
-        for (i, t) in added.iter().enumerate() {
-            let f = |k: &str| t.get(k).unwrap_or(&null);
-            for (k, want) in
-                [("special", true), ("normalized", false), ("lstrip", false), ("rstrip", false), ("single_word", false)]
-            {
-                if f(k) != &Value::Bool(want) {
-                    return Err(unsupported(&format!("added_tokens[{i}].{k}"), &want.to_string(), t.get(k)));
+        let mut specials = Vec::with_capacity(file.added_tokens.len());
+        for (i, token) in file.added_tokens.iter().enumerate() {
+            for (flag, value, want) in [
+                ("special", token.special, true),
+                ("normalized", token.normalized, false),
+                ("lstrip", token.lstrip, false),
+                ("rstrip", token.rstrip, false),
+                ("single_word", token.single_word, false),
+            ] {
+                if value != want {
+                    return Err(unsupported(&format!("added_tokens[{i}].{flag}"), &want.to_string(), &value));
                 }
             }
-            let (Some(content), Some(id)) = (f("content").as_str(), f("id").as_u64()) else {
-                return Err(unsupported(
-                    &format!("added_tokens[{i}]"),
-                    "an object with a string `content` and an integer `id`",
-                    Some(t),
-                ));
-            };
-            specials.push((content.to_string(), id as u32));
+            specials.push((token.content.clone(), token.id));
         }
 
         Tokenizer::from_parts(pieces, merges, specials)
+    }
+}
+
+/// `tokenizer.json` as `tokenizers` writes it: field names and types are its own, and
+/// where it allows null the field is an `Option`. Unknown fields are refused rather than
+/// skipped, since `tokenizers` might act on them. Fields that must be null here hold
+/// whatever JSON they have, to show it in the error.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a tokenizer.json object")]
+struct File {
+    version: String,
+    truncation: Option<Value>,
+    padding: Option<Value>,
+    added_tokens: Vec<AddedToken>,
+    /// The three pipeline stages are compared whole with what `to_json` writes: this
+    /// module implements that pipeline and no other.
+    normalizer: Option<Value>,
+    pre_tokenizer: Option<Value>,
+    post_processor: Option<Value>,
+    decoder: Option<Value>,
+    model: Model,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddedToken {
+    id: u32,
+    content: String,
+    single_word: bool,
+    lstrip: bool,
+    rstrip: bool,
+    normalized: bool,
+    special: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Model {
+    #[serde(rename = "type")]
+    kind: String,
+    dropout: Option<f32>,
+    unk_token: Option<String>,
+    continuing_subword_prefix: Option<String>,
+    end_of_word_suffix: Option<String>,
+    #[expect(dead_code, reason = "byte fallback leaves no unknown token to fuse, so any boolean will do")]
+    fuse_unk: Option<bool>,
+    byte_fallback: Option<bool>,
+    ignore_merges: Option<bool>,
+    /// Ordered, so that an error about two pieces sharing an id names the same two on
+    /// every run.
+    vocab: BTreeMap<String, u32>,
+    merges: Vec<Merge>,
+}
+
+/// The two ways `tokenizers` has written a merge.
+const MERGE_FORMS: &str = "[\"left\", \"right\"] or \"left right\"";
+
+#[derive(Deserialize)]
+#[serde(untagged, expecting = "a merge: [\"left\", \"right\"] or \"left right\"")]
+enum Merge {
+    Pair(String, String),
+    Joined(String),
+}
+
+fn unsupported(field: &str, expected: &str, found: &impl Serialize) -> TokenizerError {
+    TokenizerError::Unsupported {
+        field: field.to_string(),
+        expected: expected.to_string(),
+        found: serde_json::to_string(found).expect("values read from JSON serialize"),
     }
 }
 

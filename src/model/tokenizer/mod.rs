@@ -147,7 +147,16 @@ pub enum TokenizerError {
     /// Not JSON at all.
     #[error("tokenizer.json is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
-    /// A field is missing or has a value this implementation does not support.
+    /// A field is missing, unknown, or holds a value of the wrong type.
+    #[error("tokenizer.json: `{field}`: {reason}")]
+    Malformed {
+        /// JSON path of the field (or of the object missing it), e.g. `model.merges[3]`.
+        field: String,
+        /// What is wrong, and where in the text.
+        reason: String,
+    },
+    /// A field has a value (or, where null is allowed, none) that this implementation does
+    /// not support.
     #[error(
         "tokenizer.json: unsupported `{field}`: expected {expected}, found {found} (only the \
          byte-fallback BPE configuration written by Tokenizer::to_json is supported)"
@@ -157,7 +166,7 @@ pub enum TokenizerError {
         field: String,
         /// What is supported.
         expected: String,
-        /// What the file has (compact JSON, or `nothing`).
+        /// What the file has, as compact JSON (`null` where the field is missing).
         found: String,
     },
     /// The vocabulary lacks one of the 256 byte tokens byte fallback needs.

@@ -288,6 +288,25 @@ fn from_json_rejects_other_configurations() {
     assert!(e.contains("added_tokens[1].special"), "{e}");
     let e = edit(&|v| v["added_tokens"][1]["id"] = 5.into());
     assert!(e.contains("<pad>"), "{e}");
+    let e = edit(&|v| v["model"]["merges"][0] = "nospace".into());
+    assert!(e.contains("model.merges[0]") && e.contains("nospace"), "{e}");
+    // Wrong types, unknown and missing fields: serde's words, and the field's path.
+    let e = edit(&|v| v["model"]["byte_fallback"] = "yes".into());
+    assert!(e.contains("`model.byte_fallback`") && e.contains("boolean"), "{e}");
+    let e = edit(&|v| v["model"]["merges"][3] = 7.into());
+    assert!(e.contains("`model.merges[3]`") && e.contains("\"left right\""), "{e}");
+    let e = edit(&|v| v["model"]["vocab"]["<0x41>"] = (-1).into());
+    assert!(e.contains("`model.vocab.<0x41>`"), "{e}");
+    let e = edit(&|v| v["model"]["vocab_size"] = 5.into());
+    assert!(e.contains("`model.vocab_size`") && e.contains("unknown field"), "{e}");
+    let e = edit(&|v| {
+        v["added_tokens"][0].as_object_mut().unwrap().remove("lstrip");
+    });
+    assert!(e.contains("`added_tokens[0]`") && e.contains("missing field `lstrip`"), "{e}");
+    let e = Tokenizer::from_json("[]").unwrap_err().to_string();
+    assert!(e.contains("`(root)`") && e.contains("a tokenizer.json object"), "{e}");
+    let e = Tokenizer::from_json(&format!("{json} {{}}")).unwrap_err();
+    assert!(matches!(e, TokenizerError::Json(_)), "trailing text: {e}");
 }
 
 #[test]
