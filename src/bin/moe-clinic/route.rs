@@ -34,12 +34,13 @@ pub struct RouteArgs {
 }
 
 pub fn run(args: RouteArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let read = |name: String| {
-        let path = args.models.join(&name);
+    let read = |name: &str| {
+        let path = args.models.join(name);
         std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
-    let model = read(format!("{}.safetensors", args.model))?;
-    let tokenizer = String::from_utf8(read("tokenizer.json".into())?)?;
+    let model = read(&format!("{}.safetensors", args.model))?;
+    let tokenizer = String::from_utf8(read("tokenizer.json")?)
+        .map_err(|e| format!("{} is not UTF-8 text: {e}", args.models.join("tokenizer.json").display()))?;
     let choice: BackendChoice = args.backend.parse()?;
     let mut triage = pollster::block_on(Triage::new(&model, &tokenizer, choice))?;
     let trained = triage.config().routing;
