@@ -367,6 +367,10 @@ fn route_diagnoses_in_both_languages() {
     assert_eq!((json["tokens"].as_array().unwrap().len(), &json["diagnosis"]), (0, &serde_json::Value::Null));
     fails_with(route(&[&"dor ".repeat(600)]), &["2400 characters", "2000"]);
     fails_with(route(&["--model", "oracle", "hi"]), &["oracle.safetensors"]);
+    // A tokenizer file that is not text: the error names it.
+    s.write("mixtral-8.safetensors", Vec::new());
+    let tokenizer = s.write("tokenizer.json", b"{\"version\": \"1.0\xff\"}".to_vec());
+    fails_with(route(&["--models", &s.path(""), "hi"]), &[&tokenizer, "UTF-8"]);
     fails_with(route(&["--router", "expert-choice", "--capacity-factor", "0", "hi"]), &["positive"]);
     // The network object: every number recomputed here from the tokens' experts, by
     // DESIGN.md's definitions (home floor(t D / T), contiguous placement floor(e D / E)).

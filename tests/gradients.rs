@@ -141,7 +141,7 @@ fn layer_gradients_match_finite_differences() {
 #[test]
 fn clinic_gradients_match_finite_differences() {
     use moe_clinic::model::clinic::{ClinicConfig, ClinicGrads, ClinicWeights};
-    use moe_clinic::model::corpus::{Lang, Specialty};
+    use moe_clinic::model::labels::{Lang, Specialty};
     use moe_clinic::model::train::{Sample, accumulate};
     use moe_clinic::moe::Style;
 

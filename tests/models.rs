@@ -5,7 +5,8 @@
 use moe_clinic::model::build::{Preset, build, parse_handwritten, presets};
 use moe_clinic::model::card::{LABEL_SHARE, ModelCard, evaluate};
 use moe_clinic::model::clinic::ClinicWeights;
-use moe_clinic::model::corpus::{CorpusSpec, Lang, generate};
+use moe_clinic::model::corpus::{CorpusSpec, generate};
+use moe_clinic::model::labels::Lang;
 use moe_clinic::model::tokenizer::Tokenizer;
 use moe_clinic::model::train::Sample;
 use std::path::Path;
@@ -43,7 +44,7 @@ fn every_shipped_model_meets_the_quality_bar_as_its_card_says() {
         let routing = weights.config.routing;
         let on_test = evaluate(&weights, &routing, &test);
         let on_hand = evaluate(&weights, &routing, &handwritten);
-        for lang in [Lang::En, Lang::PtBr] {
+        for lang in Lang::ALL {
             let measured = on_test.accuracy_of(lang);
             let claimed = card.test_accuracy.iter().find(|a| a.lang == lang.code()).unwrap().accuracy;
             // 1e-12: serde_json's default float parsing may be one ulp off the printed value.

@@ -6,7 +6,8 @@ use super::card::{
     CorpusSummary, LABEL_RULE, ModelCard, accuracies, evaluate, expert_cards, normalised_mutual_information,
 };
 use super::clinic::{ClinicConfig, ClinicWeights};
-use super::corpus::{CorpusSpec, Lang, Specialty, generate};
+use super::corpus::{CorpusSpec, generate};
+use super::labels::{Lang, Specialty};
 use super::tokenizer::Tokenizer;
 use super::train::{EpochLog, Sample, TrainSpec, train};
 use crate::moe::{Architecture, Capacity, ExpertKind, MoeError, Result, RouterKind, Routing, Style};
@@ -132,7 +133,7 @@ pub fn parse_handwritten(tsv: &str) -> Result<Vec<(Lang, Specialty, String)>> {
         let mut fields = line.splitn(3, '\t');
         let (lang, specialty, text) =
             (fields.next().ok_or_else(bad)?, fields.next().ok_or_else(bad)?, fields.next().ok_or_else(bad)?);
-        let lang = [Lang::En, Lang::PtBr].into_iter().find(|l| l.code() == lang).ok_or_else(bad)?;
+        let lang = Lang::ALL.into_iter().find(|l| l.code() == lang).ok_or_else(bad)?;
         let specialty = Specialty::ALL.into_iter().find(|s| s.name() == specialty).ok_or_else(bad)?;
         rows.push((lang, specialty, text.to_string()));
     }

@@ -3,7 +3,7 @@
 //! about the specialty (normalised mutual information). Nothing here is written by hand.
 
 use super::clinic::{ClinicConfig, ClinicWeights, predicted_class};
-use super::corpus::{Lang, Specialty};
+use super::labels::{Lang, Specialty};
 use super::train::{EpochLog, Sample, TrainSpec, forward_sample};
 use crate::moe::Routing;
 use serde::{Deserialize, Serialize};

@@ -13,7 +13,7 @@
 
 #![allow(clippy::needless_range_loop, reason = "index loops written like the kernels they will become")]
 
-use super::corpus::Specialty;
+use super::labels::Specialty;
 use crate::moe::tensors::{Tensor, TensorFile, write_tensors};
 use crate::moe::{Architecture, LayerWeights, MoeError, Result, Routing, Style};
 use crate::rng::Rng;

@@ -5,6 +5,7 @@ pub mod build;
 pub mod card;
 pub mod clinic;
 pub mod corpus;
+pub mod labels;
 pub mod tokenizer;
 pub mod train;
 pub mod triage;

@@ -6,7 +6,7 @@
 use super::clinic::{
     ClinicGrads, ClinicWeights, embed, embed_backward, head, head_backward, mix, mix_backward, predicted_class,
 };
-use super::corpus::{Lang, Specialty};
+use super::labels::{Lang, Specialty};
 use crate::moe::backward::{BalancePull, LayerGrads, backward, z_loss};
 use crate::moe::reference::{LayerRun, logsumexp};
 use crate::moe::{Routing, reference};

@@ -4,7 +4,7 @@
 //! Vulkan where available, else the CPU reference), whose trace the page draws.
 
 use super::clinic::{ClinicConfig, ClinicWeights, embed, head, mix, predicted_class};
-use super::corpus::Specialty;
+use super::labels::Specialty;
 use super::tokenizer::{Token, Tokenizer, TokenizerError};
 use crate::engine::{BackendChoice, Engine};
 use crate::gpu::GpuError;

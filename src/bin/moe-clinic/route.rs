@@ -4,7 +4,7 @@ use crate::network::NetworkFlags;
 use crate::routing::RoutingFlags;
 use clap::Args;
 use moe_clinic::engine::{BackendChoice, Engine};
-use moe_clinic::model::corpus::Specialty;
+use moe_clinic::model::labels::Specialty;
 use moe_clinic::model::triage::Triage;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -28,12 +28,13 @@ pub struct RouteArgs {
 }
 
 pub fn run(args: RouteArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let read = |name: String| {
-        let path = args.models.join(&name);
+    let read = |name: &str| {
+        let path = args.models.join(name);
         std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
-    let model = read(format!("{}.safetensors", args.model))?;
-    let tokenizer = String::from_utf8(read("tokenizer.json".into())?)?;
+    let model = read(&format!("{}.safetensors", args.model))?;
+    let tokenizer = String::from_utf8(read("tokenizer.json")?)
+        .map_err(|e| format!("{} is not UTF-8 text: {e}", args.models.join("tokenizer.json").display()))?;
     let choice: BackendChoice = args.backend.parse()?;
     let mut triage = pollster::block_on(Triage::new(&model, &tokenizer, choice))?;
     let routing = args.routing.request(None).resolve(&triage.config().moe, Some(&triage.config().routing))?;
