@@ -2,21 +2,31 @@
 //! expert kind and every router, the auxiliary losses included.
 #![cfg(not(target_arch = "wasm32"))]
 
-use moe_clinic::moe::backward::{BalancePull, LayerGrads, backward, z_loss};
+use moe_clinic::moe::backward::{BalancePull, backward, z_loss};
 use moe_clinic::moe::reference::forward;
 use moe_clinic::moe::{Architecture, Capacity, ExpertKind, LayerWeights, RouterKind, Routing};
 use moe_clinic::rng::Rng;
 
-/// Weights of the auxiliary losses in these checks.
-const BALANCE: f32 = 0.3;
-const Z_LOSS: f32 = 0.05;
+/// Weights of the loss terms in a check: L = main * sum(r * y) + balance * aux + z * z_loss.
+#[derive(Clone, Copy, Debug)]
+struct Terms {
+    main: f32,
+    balance: f32,
+    z: f32,
+}
 
-/// L = sum(r * y) + BALANCE * aux + Z_LOSS * z_loss, in f64 from the f32 forward.
-fn loss(weights: &LayerWeights, routing: &Routing, x: &[f32], tokens: usize, r: &[f32]) -> f64 {
+/// Everything at once, the auxiliary losses a few percent of the total, as in training.
+const ALL_TERMS: Terms = Terms { main: 1.0, balance: 0.3, z: 0.05 };
+/// The auxiliary losses alone, weighted to matter: a wrong auxiliary gradient would hide
+/// within the tolerance of a check dominated by the main term.
+const AUX_ONLY: Terms = Terms { main: 0.0, balance: 2.0, z: 0.5 };
+
+/// The loss, in f64 from the f32 forward.
+fn loss(weights: &LayerWeights, routing: &Routing, x: &[f32], tokens: usize, r: &[f32], terms: Terms) -> f64 {
     let run = forward(weights, routing, x, tokens).unwrap();
-    let balance = BalancePull::of_batch([&run], routing, 1.0).map_or(0.0, |p| p.loss);
+    let balance = BalancePull::of(&run, routing, 1.0).map_or(0.0, |p| p.loss);
     let projected: f64 = run.output.iter().zip(r).map(|(y, r)| *y as f64 * *r as f64).sum();
-    projected + BALANCE as f64 * balance as f64 + Z_LOSS as f64 * z_loss(&run) as f64
+    terms.main as f64 * projected + terms.balance as f64 * balance as f64 + terms.z as f64 * z_loss(&run) as f64
 }
 
 /// The smallest gap between consecutive sorted probabilities of any token: routing must
@@ -48,7 +58,7 @@ fn min_preactivation(weights: &LayerWeights, x: &[f32]) -> f32 {
     smallest
 }
 
-fn check(kind: ExpertKind, routing: Routing, shared: usize, bias: bool, seed: u64) {
+fn check(kind: ExpertKind, routing: Routing, shared: usize, bias: bool, seed: u64, terms: Terms) {
     let arch = Architecture {
         d_model: 5,
         d_ff: 7,
@@ -70,16 +80,19 @@ fn check(kind: ExpertKind, routing: Routing, shared: usize, bias: bool, seed: u6
     }
     let r = rng.normals(tokens * arch.d_model, 1.0);
     let run = forward(&weights, &routing, &x, tokens).unwrap();
-    let mut grads = LayerGrads::zeros(&weights);
-    let pull = BalancePull::of_batch([&run], &routing, BALANCE);
-    let dx = backward(&weights, &routing, &x, &run, &r, pull.as_ref(), Z_LOSS, &mut grads);
+    let pull = BalancePull::of(&run, &routing, terms.balance);
+    let dy: Vec<f32> = r.iter().map(|v| v * terms.main).collect();
+    let result = backward(&weights, &routing, &x, &run, &dy, pull.as_ref(), terms.z);
+    let (dx, grads) = (&result.dx, &result.grads);
 
-    let label = format!("{kind:?} {routing:?} shared {shared} bias {bias}");
+    let label = format!("{kind:?} {routing:?} shared {shared} bias {bias} {terms:?}");
     let eps = 1e-3f32;
-    let compare = |what: &str, analytic: f32, plus: f64, minus: f64| {
+    let mut checked_nonzero = 0;
+    let mut compare = |what: &str, analytic: f32, plus: f64, minus: f64| {
         let numeric = (plus - minus) / (2.0 * eps as f64);
         let err = (analytic as f64 - numeric).abs();
         assert!(err <= 2e-3 + 2e-2 * numeric.abs(), "{label}: {what}: analytic {analytic}, numeric {numeric}");
+        checked_nonzero += usize::from(numeric.abs() > 1e-2);
     };
     for i in 0..x.len() {
         let mut xp = x.clone();
@@ -89,8 +102,8 @@ fn check(kind: ExpertKind, routing: Routing, shared: usize, bias: bool, seed: u6
         compare(
             &format!("dx[{i}]"),
             dx[i],
-            loss(&weights, &routing, &xp, tokens, &r),
-            loss(&weights, &routing, &xm, tokens, &r),
+            loss(&weights, &routing, &xp, tokens, &r, terms),
+            loss(&weights, &routing, &xm, tokens, &r, terms),
         );
     }
     type Field = fn(&mut LayerWeights) -> &mut Vec<f32>;
@@ -113,11 +126,13 @@ fn check(kind: ExpertKind, routing: Routing, shared: usize, bias: bool, seed: u6
             compare(
                 &format!("{name}[{i}]"),
                 grad[i],
-                loss(&plus, &routing, &x, tokens, &r),
-                loss(&minus, &routing, &x, tokens, &r),
+                loss(&plus, &routing, &x, tokens, &r, terms),
+                loss(&minus, &routing, &x, tokens, &r, terms),
             );
         }
     }
+    // The check compared gradients that matter, not zeros against zeros.
+    assert!(checked_nonzero >= 5, "{label}: only {checked_nonzero} gradients above 1e-2");
 }
 
 #[test]
@@ -131,18 +146,20 @@ fn layer_gradients_match_finite_differences() {
     ];
     for (i, routing) in routings.into_iter().enumerate() {
         for (j, kind) in ExpertKind::ALL.into_iter().enumerate() {
-            check(kind, routing, i % 2, j == 1, (i * 3 + j) as u64);
+            check(kind, routing, i % 2, j == 1, (i * 3 + j) as u64, ALL_TERMS);
         }
+        // The auxiliary losses alone, where the routers have them (the z-loss everywhere).
+        check(ExpertKind::Relu, routing, 0, true, 100 + i as u64, AUX_ONLY);
     }
 }
 
-/// The whole clinic model: cross-entropy plus both auxiliary losses, through head,
-/// residual, MoE layer, mixer and embedding.
+/// The whole clinic model on a batch of three sentences: cross-entropy plus both
+/// auxiliary losses, through head, pooling, residual, MoE layer, mixer and embedding.
 #[test]
 fn clinic_gradients_match_finite_differences() {
-    use moe_clinic::model::clinic::{ClinicConfig, ClinicGrads, ClinicWeights};
+    use moe_clinic::model::clinic::{ClinicConfig, ClinicWeights};
     use moe_clinic::model::labels::{Lang, Specialty};
-    use moe_clinic::model::train::{Sample, accumulate};
+    use moe_clinic::model::train::{Balance, Batch, Sample, TrainSpec, forward, gradients, losses};
     use moe_clinic::moe::Style;
 
     for (style, kind, routing, shared) in [
@@ -174,7 +191,26 @@ fn clinic_gradients_match_finite_differences() {
             },
             routing,
         };
-        let sample = Sample { ids: vec![3, 1, 4, 1, 5, 9, 2], label: Specialty::Neurology, lang: Lang::En };
+        let spec = TrainSpec {
+            seed: 0,
+            epochs: 1,
+            batch: 3,
+            learning_rate: 0.0,
+            balance: Balance::Aux { alpha: 0.2 },
+            capacity_factor: None,
+            z_loss: 0.01,
+            token_dropout: 0.0,
+            weight_decay: 0.0,
+            context_identity: 0.5,
+        };
+        // Three sentences of different lengths, one of a single token: every segment
+        // boundary of the mixer and the pooling is crossed.
+        let samples = [
+            Sample { ids: vec![3, 1, 4, 1, 5], label: Specialty::Neurology, lang: Lang::En },
+            Sample { ids: vec![9], label: Specialty::Cardiology, lang: Lang::PtBr },
+            Sample { ids: vec![2, 6, 5, 3], label: Specialty::Pediatrics, lang: Lang::En },
+        ];
+        let batch = Batch::new(&samples, 11);
         let mut rng = Rng::new(42);
         let mut weights;
         loop {
@@ -184,34 +220,27 @@ fn clinic_gradients_match_finite_differences() {
             for (_, t) in weights.tensors_mut() {
                 t.iter_mut().for_each(|v| *v *= 2.0);
             }
-            let x = moe_clinic::model::clinic::embed(&weights, &sample.ids);
-            let (_, h) = moe_clinic::model::clinic::mix(&weights, &x, sample.ids.len());
-            if min_gap(&weights.moe, &routing, &h, sample.ids.len()) > 0.02
-                && min_preactivation(&weights.moe, &h) > 0.01
-            {
+            let h = forward(&weights, &routing, &batch).mix.h;
+            let tokens = batch.segments.tokens();
+            if min_gap(&weights.moe, &routing, &h, tokens) > 0.02 && min_preactivation(&weights.moe, &h) > 0.01 {
                 break;
             }
         }
-        let loss = |w: &ClinicWeights| {
-            let mut g = ClinicGrads::zeros(w);
-            let mut lg = LayerGrads::zeros(&w.moe);
-            let s = accumulate(w, &w.config.routing, &sample, 0.2, 0.01, &mut g, &mut lg);
-            s.cross_entropy as f64 + 0.2 * s.balance as f64 + 0.01 * s.z_loss as f64
-        };
-        let mut grads = ClinicGrads::zeros(&weights);
-        let mut layer_grads = LayerGrads::zeros(&weights.moe);
-        accumulate(&weights, &weights.config.routing, &sample, 0.2, 0.01, &mut grads, &mut layer_grads);
+        let loss = |w: &ClinicWeights| losses(&forward(w, &routing, &batch), &batch, &routing, &spec).0.total as f64;
+        let f = forward(&weights, &routing, &batch);
+        let (_, pull) = losses(&f, &batch, &routing, &spec);
+        let g = gradients(&weights, &routing, &batch, &f, pull.as_ref(), spec.z_loss);
         let analytic: Vec<Vec<f32>> = vec![
-            grads.embed,
-            grads.conv,
-            grads.context,
-            grads.head,
-            grads.head_bias,
-            layer_grads.router,
-            layer_grads.router_bias,
-            layer_grads.w1,
-            layer_grads.w3,
-            layer_grads.w2,
+            g.clinic.embed,
+            g.clinic.conv,
+            g.clinic.context,
+            g.clinic.head,
+            g.clinic.head_bias,
+            g.layer.grads.router,
+            g.layer.grads.router_bias,
+            g.layer.grads.w1,
+            g.layer.grads.w3,
+            g.layer.grads.w2,
         ];
         let eps = 1e-3f32;
         let names: Vec<&str> = weights.clone().tensors_mut().iter().map(|(n, _)| *n).collect();

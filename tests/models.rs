@@ -62,7 +62,7 @@ fn every_shipped_model_meets_the_quality_bar_as_its_card_says() {
         }
         assert_eq!(on_test.demand, card.load, "{}: load as carded", preset.name);
         let mean = card.load.iter().sum::<u64>() as f64 / card.load.len() as f64;
-        if preset.spec.balance > 0.0 {
+        if preset.spec.balance != moe_clinic::model::train::Balance::None {
             assert!(
                 card.load.iter().all(|&l| l as f64 <= 2.0 * mean && l as f64 >= 0.5 * mean),
                 "{}: balanced load {:?}",
@@ -109,6 +109,9 @@ fn shipped_files_regenerate_bit_for_bit() {
     let handwritten = std::fs::read_to_string(HANDWRITTEN).unwrap();
     let built = build(&presets(), &CorpusSpec::default(), &handwritten, |_, _| {}).unwrap();
     assert_eq!(built.tokenizer.to_json().as_bytes(), &read("tokenizer.json")[..], "tokenizer.json");
+    assert!(built.dataset == read("dataset.safetensors"), "dataset.safetensors differs");
+    let patients = serde_json::to_string_pretty(&built.patients).unwrap() + "\n";
+    assert_eq!(patients.as_bytes(), &read("patients.json")[..], "patients.json");
     for model in built.models {
         assert!(model.weights == read(&format!("{}.safetensors", model.name)), "{}.safetensors differs", model.name);
         let card_json = serde_json::to_string_pretty(&model.card).unwrap() + "\n";

@@ -37,6 +37,7 @@ pub enum Buf {
     ExpertTable,
     BlockExpert,
     RowToken,
+    RowSlot,
     SlotRow,
     Hidden,
     ExpertOut,
@@ -44,7 +45,7 @@ pub enum Buf {
 }
 
 impl Buf {
-    pub const ALL: [Buf; 21] = [
+    pub const ALL: [Buf; 22] = [
         Buf::Params,
         Buf::Router,
         Buf::RouterBias,
@@ -62,6 +63,7 @@ impl Buf {
         Buf::ExpertTable,
         Buf::BlockExpert,
         Buf::RowToken,
+        Buf::RowSlot,
         Buf::SlotRow,
         Buf::Hidden,
         Buf::ExpertOut,
@@ -88,6 +90,7 @@ impl Buf {
             Buf::ExpertTable => "expert_table",
             Buf::BlockExpert => "block_expert",
             Buf::RowToken => "row_token",
+            Buf::RowSlot => "row_slot",
             Buf::SlotRow => "slot_row",
             Buf::Hidden => "hidden",
             Buf::ExpertOut => "expert_out",
@@ -247,7 +250,15 @@ pub const DISPATCH_OFFSETS: Kernel =
     kernel!("dispatch_offsets", [Params: Uniform, ExpertTable: ReadWrite, BlockExpert: ReadWrite], Grid::Single);
 pub const DISPATCH_SCATTER: Kernel = kernel!(
     "dispatch_scatter",
-    [Params: Uniform, AssignExpert: Read, Position: Read, ExpertTable: Read, RowToken: ReadWrite, SlotRow: ReadWrite],
+    [
+        Params: Uniform,
+        AssignExpert: Read,
+        Position: Read,
+        ExpertTable: Read,
+        RowToken: ReadWrite,
+        RowSlot: ReadWrite,
+        SlotRow: ReadWrite,
+    ],
     Grid::Threads(|s| s.tokens * s.total_slots),
 );
 pub const EXPERT_UP: Kernel = Kernel {

@@ -194,6 +194,7 @@ impl GpuLayer {
                 offsets,
                 block_expert,
                 row_token: Vec::new(),
+                row_slot: Vec::new(),
                 slot_row: Vec::new(),
                 hidden: Vec::new(),
                 expert_out: Vec::new(),
@@ -207,6 +208,8 @@ impl GpuLayer {
         let rows = *offsets.last().unwrap_or(&0) as usize;
         let mut row_token = layout.u32s(&bytes, Buf::RowToken);
         row_token.truncate(rows);
+        let mut row_slot = layout.u32s(&bytes, Buf::RowSlot);
+        row_slot.truncate(rows);
         let mut hidden = unpad(&layout.f32s(&bytes, Buf::Hidden), self.ff4 * 4, ff);
         hidden.truncate(rows * ff);
         let mut expert_out = unpad(&layout.f32s(&bytes, Buf::ExpertOut), self.d4 * 4, d);
@@ -228,6 +231,7 @@ impl GpuLayer {
             offsets,
             block_expert: layout.u32s(&bytes, Buf::BlockExpert),
             row_token,
+            row_slot,
             slot_row: layout.i32s(&bytes, Buf::SlotRow),
             hidden,
             expert_out,
@@ -369,7 +373,7 @@ impl GpuLayer {
                 Buf::AssignExpert | Buf::AssignGate | Buf::Position | Buf::SlotRow => assignments * 4,
                 Buf::ExpertTable => ExpertTable { experts: n }.entries() * 4,
                 Buf::BlockExpert => blocks * 4,
-                Buf::RowToken => rows * 4,
+                Buf::RowToken | Buf::RowSlot => rows * 4,
                 Buf::Hidden => rows * self.ff4 * 16,
                 Buf::ExpertOut => rows * self.d4 * 16,
                 Buf::Params | Buf::Router | Buf::RouterBias | Buf::Selection | Buf::W1 | Buf::W3 | Buf::W2 => 0,
@@ -427,7 +431,7 @@ fn runs(kernel: &Kernel, routing: &Routing) -> bool {
 }
 
 /// The buffers a forward writes, reallocated when they grow.
-const WORK_BUFFERS: [Buf; 14] = [
+const WORK_BUFFERS: [Buf; 15] = [
     Buf::X,
     Buf::Logits,
     Buf::Probs,
@@ -438,6 +442,7 @@ const WORK_BUFFERS: [Buf; 14] = [
     Buf::ExpertTable,
     Buf::BlockExpert,
     Buf::RowToken,
+    Buf::RowSlot,
     Buf::SlotRow,
     Buf::Hidden,
     Buf::ExpertOut,
@@ -474,6 +479,7 @@ impl Readback {
                 (Buf::Position, a * 4),
                 (Buf::BlockExpert, rows.div_ceil(ROW_BLOCK as u64) * 4),
                 (Buf::RowToken, rows * 4),
+                (Buf::RowSlot, rows * 4),
                 (Buf::Hidden, rows * ff4 as u64 * 16),
                 (Buf::ExpertOut, rows * d4 as u64 * 16),
             ]);

@@ -2,14 +2,13 @@
 //! preset, store it in F16, reload what was stored and measure that. `moe-clinic train`
 //! writes the result under `www/models/`; run again, it writes the same bytes.
 
-use super::card::{
-    CorpusSummary, LABEL_RULE, ModelCard, accuracies, evaluate, expert_cards, normalised_mutual_information,
-};
+use super::card::{CorpusSummary, ModelCard, Provenance};
 use super::clinic::{ClinicConfig, ClinicWeights};
 use super::corpus::{CorpusSpec, generate};
+use super::dataset::{Dataset, balanced_sample};
 use super::labels::{Lang, Specialty};
 use super::tokenizer::Tokenizer;
-use super::train::{EpochLog, Sample, TrainSpec, train};
+use super::train::{Balance, EpochLog, Sample, TrainSpec, train};
 use crate::moe::{Architecture, Capacity, ExpertKind, MoeError, Result, RouterKind, Routing, Style};
 use serde::Serialize;
 
@@ -37,13 +36,14 @@ pub struct Preset {
     pub spec: TrainSpec,
 }
 
-const fn recipe(seed: u64, balance: f32) -> TrainSpec {
+const fn recipe(seed: u64, balance: Balance) -> TrainSpec {
     TrainSpec {
         seed,
         epochs: 6,
         batch: 32,
         learning_rate: 3e-3,
         balance,
+        capacity_factor: None,
         z_loss: 1e-3,
         token_dropout: 0.0,
         weight_decay: 0.6,
@@ -64,7 +64,7 @@ pub fn presets() -> Vec<Preset> {
             experts: 8,
             shared: 0,
             routing: top(RouterKind::Mixtral, 2, Capacity::Dropless),
-            spec: recipe(12, 0.03),
+            spec: recipe(12, Balance::Aux { alpha: 0.03 }),
         },
         Preset {
             name: "switch-4",
@@ -74,8 +74,10 @@ pub fn presets() -> Vec<Preset> {
             kind: ExpertKind::Relu,
             experts: 4,
             shared: 0,
-            routing: top(RouterKind::Switch, 1, Capacity::Factor(1.25)),
-            spec: recipe(11, 0.03),
+            // Trained at 1.25 over the batch, routing at 2.0 per sentence (see
+            // `TrainSpec::capacity_factor`); the page's Switch preset shows 1.25's drops.
+            routing: top(RouterKind::Switch, 1, Capacity::Factor(2.0)),
+            spec: TrainSpec { capacity_factor: Some(1.25), ..recipe(11, Balance::Aux { alpha: 0.03 }) },
         },
         Preset {
             name: "shared-gp",
@@ -86,7 +88,7 @@ pub fn presets() -> Vec<Preset> {
             experts: 6,
             shared: 1,
             routing: top(RouterKind::Mixtral, 2, Capacity::Dropless),
-            spec: recipe(13, 0.03),
+            spec: recipe(13, Balance::Aux { alpha: 0.03 }),
         },
         Preset {
             name: "no-manager",
@@ -97,7 +99,7 @@ pub fn presets() -> Vec<Preset> {
             experts: 8,
             shared: 0,
             routing: top(RouterKind::Mixtral, 2, Capacity::Dropless),
-            spec: recipe(12, 0.0),
+            spec: recipe(12, Balance::None),
         },
     ]
 }
@@ -151,7 +153,26 @@ pub struct BuiltModel {
 pub struct Built {
     pub tokenizer: Tokenizer,
     pub models: Vec<BuiltModel>,
+    /// `dataset.safetensors`: what the page trains on (see `dataset`).
+    pub dataset: Vec<u8>,
+    /// `patients.json`: held-out test sentences for the page's busy day, as text.
+    pub patients: Patients,
 }
+
+/// Sentences the page routes together ("a busy day"): 12 per specialty per language from
+/// the held-out test split, `{"en": [...], "pt-BR": [...]}`.
+#[derive(Serialize)]
+pub struct Patients {
+    pub en: Vec<String>,
+    #[serde(rename = "pt-BR")]
+    pub pt_br: Vec<String>,
+}
+
+/// Sentences per (language, specialty) in the page's training set and its test set, and
+/// on its busy day.
+pub const DATASET_TRAIN_PER_GROUP: usize = 1000;
+pub const DATASET_TEST_PER_GROUP: usize = 100;
+pub const PATIENTS_PER_GROUP: usize = 12;
 
 /// The page's list of models: `www/models/index.json`.
 #[derive(Serialize)]
@@ -210,14 +231,8 @@ pub fn build(
         let bytes = weights.to_safetensors(DTYPE)?;
         // Measure what ships: the F16 weights as the page and the CLI will load them.
         let shipped = ClinicWeights::from_safetensors(&bytes)?;
-        let routing = shipped.config.routing;
-        let test = evaluate(&shipped, &routing, &test_set);
-        let hand = evaluate(&shipped, &routing, &handwritten);
-        let experts = expert_cards(&test, |id| tokenizer.piece(id).unwrap_or("?").to_string());
-        let mean = test.demand.iter().sum::<u64>() as f64 / test.demand.len() as f64;
-        let card = ModelCard {
+        let provenance = Provenance {
             name: preset.name.to_string(),
-            config: shipped.config.clone(),
             training: preset.spec,
             corpus: CorpusSummary {
                 seed: corpus.seed,
@@ -227,21 +242,24 @@ pub fn build(
                 vocab_size: tokenizer.vocab_size(),
             },
             epochs,
-            test_accuracy: accuracies(&test),
-            handwritten_accuracy: accuracies(&hand),
-            load_max_over_mean: *test.demand.iter().max().unwrap_or(&0) as f64 / mean,
-            load_min_over_mean: *test.demand.iter().min().unwrap_or(&0) as f64 / mean,
-            load: test.demand.clone(),
-            dropped_slot_share: test.dropped_slots as f64 / test.slots.max(1) as f64,
-            nmi: normalised_mutual_information(&test.joint),
-            labelled_experts: experts.iter().filter(|e| e.label != "general").count(),
-            experts,
-            label_rule: LABEL_RULE.to_string(),
-            specialties: Specialty::ALL.iter().map(|s| s.name().to_string()).collect(),
-            weights_file: format!("{}.safetensors", preset.name),
-            weights_bytes: bytes.len(),
         };
+        let piece = |id| tokenizer.piece(id).unwrap_or("?").to_string();
+        let card = ModelCard::measure(provenance, &shipped, bytes.len(), &test_set, &handwritten, piece);
         models.push(BuiltModel { name: preset.name.to_string(), weights: bytes, card });
     }
-    Ok(Built { tokenizer, models })
+    let dataset = Dataset {
+        train: balanced_sample(&train_set, DATASET_TRAIN_PER_GROUP),
+        test: balanced_sample(&test_set, DATASET_TEST_PER_GROUP),
+    }
+    .to_safetensors()?;
+    let mut taken = [[0usize; 4]; 2];
+    let mut patients = Patients { en: Vec::new(), pt_br: Vec::new() };
+    for e in &data.test {
+        let lang = Lang::ALL.iter().position(|&l| l == e.lang).unwrap_or(0);
+        if taken[lang][e.label.index()] < PATIENTS_PER_GROUP {
+            taken[lang][e.label.index()] += 1;
+            if e.lang == Lang::En { &mut patients.en } else { &mut patients.pt_br }.push(e.text.clone());
+        }
+    }
+    Ok(Built { tokenizer, models, dataset, patients })
 }

@@ -4,7 +4,7 @@
 
 use super::clinic::{ClinicConfig, ClinicWeights, predicted_class};
 use super::labels::{Lang, Specialty};
-use super::train::{EpochLog, Sample, TrainSpec, forward_sample};
+use super::train::{EpochLog, Sample, TrainSpec, infer};
 use crate::moe::Routing;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -54,8 +54,9 @@ pub fn evaluate(weights: &ClinicWeights, routing: &Routing, samples: &[Sample]) 
         if tokens == 0 {
             continue;
         }
-        let forward = forward_sample(weights, *routing, sample.clone());
-        let (run, best) = (&forward.run, predicted_class(&forward.probs));
+        // As the page and the CLI route: one sentence at a time, capacity per sentence.
+        let (run, probs) = infer(weights, routing, &sample.ids);
+        let (run, best) = (&run, predicted_class(&probs));
         let entry = ev.accuracy.entry(sample.lang).or_insert((0, 0));
         entry.0 += usize::from(best == sample.label.index());
         entry.1 += 1;
@@ -159,6 +160,54 @@ pub struct CorpusSummary {
     pub test_sentences: usize,
     pub handwritten_sentences: usize,
     pub vocab_size: usize,
+}
+
+/// What a card says about where a model comes from: its name, how it was trained, on what.
+pub struct Provenance {
+    pub name: String,
+    pub training: TrainSpec,
+    pub corpus: CorpusSummary,
+    pub epochs: Vec<EpochLog>,
+}
+
+impl ModelCard {
+    /// Measures `weights` (as stored: `weights_bytes` is their file) on the test split and
+    /// the hand-written sentences, with the weights' own routing; `piece` names token ids.
+    pub fn measure(
+        provenance: Provenance,
+        weights: &ClinicWeights,
+        weights_bytes: usize,
+        test_set: &[Sample],
+        handwritten: &[Sample],
+        piece: impl Fn(u32) -> String,
+    ) -> Self {
+        let routing = weights.config.routing;
+        let test = evaluate(weights, &routing, test_set);
+        let hand = evaluate(weights, &routing, handwritten);
+        let experts = expert_cards(&test, piece);
+        let mean = test.demand.iter().sum::<u64>() as f64 / test.demand.len().max(1) as f64;
+        let over_mean = |l: Option<&u64>| if mean > 0.0 { *l.unwrap_or(&0) as f64 / mean } else { 0.0 };
+        ModelCard {
+            name: provenance.name.clone(),
+            config: weights.config.clone(),
+            training: provenance.training,
+            corpus: provenance.corpus,
+            epochs: provenance.epochs,
+            test_accuracy: accuracies(&test),
+            handwritten_accuracy: accuracies(&hand),
+            load_max_over_mean: over_mean(test.demand.iter().max()),
+            load_min_over_mean: over_mean(test.demand.iter().min()),
+            load: test.demand.clone(),
+            dropped_slot_share: test.dropped_slots as f64 / test.slots.max(1) as f64,
+            nmi: normalised_mutual_information(&test.joint),
+            labelled_experts: experts.iter().filter(|e| e.label != "general").count(),
+            experts,
+            label_rule: LABEL_RULE.to_string(),
+            specialties: Specialty::ALL.iter().map(|s| s.name().to_string()).collect(),
+            weights_file: format!("{}.safetensors", provenance.name),
+            weights_bytes,
+        }
+    }
 }
 
 /// Builds the card's measured part from evaluations on the test split and on the

@@ -8,12 +8,12 @@
 //! ```
 //! The causal convolution lets a word's neighbours change its route ("pain" after "chest"
 //! versus after "head"); the sentence mean gives every token the gist of the complaint.
-//! Each stage has its backward twin here, like `moe::backward` for the layer, so training
-//! can later move to the GPU stage by stage.
+//! Every stage works on a batch of sentences laid end to end ([`Segments`]): inference
+//! routes one, training a batch. Each stage and its backward twin is written loop for
+//! loop like the WGSL kernel it mirrors, as gathers, like `moe::backward` for the layer.
 
-#![allow(clippy::needless_range_loop, reason = "index loops written like the kernels they will become")]
+#![allow(clippy::needless_range_loop, reason = "index loops written like the kernels they mirror")]
 
-use super::labels::Specialty;
 use crate::moe::tensors::{Tensor, TensorFile, write_tensors};
 use crate::moe::{Architecture, LayerWeights, MoeError, Result, Routing, Style};
 use crate::rng::Rng;
@@ -158,7 +158,50 @@ impl ClinicWeights {
     }
 }
 
-/// `embed`: x[t] = embed[id_t]. Ids beyond the vocabulary are an error upstream.
+/// Sentences laid end to end in one batch: sentence s holds tokens `starts[s]..starts[s+1]`.
+/// Inference routes one sentence (`[0, T]`); a training step routes a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segments {
+    pub starts: Vec<usize>,
+    /// The sentence of each token: what a GPU thread reads instead of searching `starts`.
+    pub sentence: Vec<u32>,
+}
+
+impl Segments {
+    pub fn new(lengths: impl IntoIterator<Item = usize>) -> Self {
+        let mut starts = vec![0];
+        let mut sentence = Vec::new();
+        for (s, len) in lengths.into_iter().enumerate() {
+            starts.push(starts[s] + len);
+            sentence.extend(std::iter::repeat_n(s as u32, len));
+        }
+        Segments { starts, sentence }
+    }
+
+    /// One sentence of `tokens` tokens.
+    pub fn one(tokens: usize) -> Self {
+        Segments::new([tokens])
+    }
+
+    pub fn sentences(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    pub fn tokens(&self) -> usize {
+        *self.starts.last().unwrap_or(&0)
+    }
+
+    pub fn range(&self, s: usize) -> std::ops::Range<usize> {
+        self.starts[s]..self.starts[s + 1]
+    }
+
+    /// Tokens of sentence s, at least 1 (an empty sentence divides by 1, not 0).
+    pub fn len_of(&self, s: usize) -> f32 {
+        (self.starts[s + 1] - self.starts[s]).max(1) as f32
+    }
+}
+
+/// `embed.wgsl`: x[t] = embed[id_t]. Ids beyond the vocabulary are an error upstream.
 pub fn embed(weights: &ClinicWeights, ids: &[u32]) -> Vec<f32> {
     let d = weights.d_model();
     let mut x = Vec::with_capacity(ids.len() * d);
@@ -168,61 +211,99 @@ pub fn embed(weights: &ClinicWeights, ids: &[u32]) -> Vec<f32> {
     x
 }
 
-/// `mix`: h[t] = x[t] + sum_j conv[j] * x[t - j] + context . mean(x). Returns `(mean, h)`.
-pub fn mix(weights: &ClinicWeights, x: &[f32], tokens: usize) -> (Vec<f32>, Vec<f32>) {
-    let d = weights.d_model();
-    let mut mean = vec![0.0f32; d];
-    for t in 0..tokens {
-        for i in 0..d {
-            mean[i] += x[t * d + i];
-        }
-    }
-    for m in &mut mean {
-        *m /= tokens.max(1) as f32;
-    }
-    let mut context = vec![0.0f32; d];
-    for o in 0..d {
-        for i in 0..d {
-            context[o] += weights.context[o * d + i] * mean[i];
-        }
-    }
-    let mut h = x.to_vec();
-    for t in 0..tokens {
-        for j in 0..weights.config.conv_width.min(t + 1) {
-            for i in 0..d {
-                h[t * d + i] += weights.conv[j * d + i] * x[(t - j) * d + i];
-            }
-        }
-        for i in 0..d {
-            h[t * d + i] += context[i];
-        }
-    }
-    (mean, h)
+/// What the mixer computes, per sentence and per token.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MixOut {
+    /// `[B, d]`: each sentence's mean embedding.
+    pub means: Vec<f32>,
+    /// `[B, d]`: context . mean, what every token of the sentence adds.
+    pub contexts: Vec<f32>,
+    /// `[T, d]`.
+    pub h: Vec<f32>,
 }
 
-/// `head`: z = h + y, pooled = mean_t z, logits = head . pooled + bias, probs = softmax.
-/// Returns `(pooled, logits, probs)`.
-pub fn head(weights: &ClinicWeights, h: &[f32], y: &[f32], tokens: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+/// `mix_mean.wgsl`, `mix_context.wgsl` and `mix.wgsl`: per sentence s,
+/// h[t] = x[t] + sum_j conv[j] * x[t - j] (within the sentence) + context . mean_s(x).
+pub fn mix(weights: &ClinicWeights, x: &[f32], segments: &Segments) -> MixOut {
     let d = weights.d_model();
-    let mut pooled = vec![0.0f32; d];
-    for t in 0..tokens {
+    let b = segments.sentences();
+    let mut means = vec![0.0f32; b * d];
+    for s in 0..b {
         for i in 0..d {
-            pooled[i] += h[t * d + i] + y[t * d + i];
+            let mut acc = 0.0f32;
+            for t in segments.range(s) {
+                acc += x[t * d + i];
+            }
+            means[s * d + i] = acc / segments.len_of(s);
         }
     }
-    for p in &mut pooled {
-        *p /= tokens.max(1) as f32;
-    }
-    let mut logits = weights.head_bias.clone();
-    for (c, logit) in logits.iter_mut().enumerate() {
-        for i in 0..d {
-            *logit += weights.head[c * d + i] * pooled[i];
+    let mut contexts = vec![0.0f32; b * d];
+    for s in 0..b {
+        for o in 0..d {
+            let mut acc = 0.0f32;
+            for i in 0..d {
+                acc += weights.context[o * d + i] * means[s * d + i];
+            }
+            contexts[s * d + o] = acc;
         }
     }
-    let max = logits.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-    let sum: f32 = logits.iter().map(|l| (l - max).exp()).sum();
-    let probs = logits.iter().map(|l| (l - max).exp() / sum).collect();
-    (pooled, logits, probs)
+    let mut h = vec![0.0f32; x.len()];
+    for t in 0..segments.tokens() {
+        let s = segments.sentence[t] as usize;
+        let position = t - segments.starts[s];
+        for i in 0..d {
+            let mut acc = x[t * d + i];
+            for j in 0..weights.config.conv_width.min(position + 1) {
+                acc += weights.conv[j * d + i] * x[(t - j) * d + i];
+            }
+            h[t * d + i] = acc + contexts[s * d + i];
+        }
+    }
+    MixOut { means, contexts, h }
+}
+
+/// What the head computes, per sentence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeadOut {
+    /// `[B, d]`: mean of z = h + y over the sentence.
+    pub pooled: Vec<f32>,
+    /// `[B, CLASSES]`.
+    pub logits: Vec<f32>,
+    pub probs: Vec<f32>,
+}
+
+/// `head.wgsl`: per sentence, z = h + y, pooled = mean_t z, logits = head . pooled + bias,
+/// probs = softmax(logits).
+pub fn head(weights: &ClinicWeights, h: &[f32], y: &[f32], segments: &Segments) -> HeadOut {
+    let d = weights.d_model();
+    let b = segments.sentences();
+    let mut out = HeadOut { pooled: vec![0.0; b * d], logits: vec![0.0; b * CLASSES], probs: vec![0.0; b * CLASSES] };
+    for s in 0..b {
+        for i in 0..d {
+            let mut acc = 0.0f32;
+            for t in segments.range(s) {
+                acc += h[t * d + i] + y[t * d + i];
+            }
+            out.pooled[s * d + i] = acc / segments.len_of(s);
+        }
+        let logits = &mut out.logits[s * CLASSES..(s + 1) * CLASSES];
+        for (c, logit) in logits.iter_mut().enumerate() {
+            let mut acc = weights.head_bias[c];
+            for i in 0..d {
+                acc += weights.head[c * d + i] * out.pooled[s * d + i];
+            }
+            *logit = acc;
+        }
+        let max = logits.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+        let mut sum = 0.0f32;
+        for &l in logits.iter() {
+            sum += (l - max).exp();
+        }
+        for c in 0..CLASSES {
+            out.probs[s * CLASSES + c] = (logits[c] - max).exp() / sum;
+        }
+    }
+    out
 }
 
 /// The class the head ranks first (the diagnosis), from its probabilities.
@@ -240,91 +321,180 @@ pub struct ClinicGrads {
     pub head_bias: Vec<f32>,
 }
 
-impl ClinicGrads {
-    pub fn zeros(weights: &ClinicWeights) -> Self {
-        ClinicGrads {
-            embed: vec![0.0; weights.embed.len()],
-            conv: vec![0.0; weights.conv.len()],
-            context: vec![0.0; weights.context.len()],
-            head: vec![0.0; weights.head.len()],
-            head_bias: vec![0.0; weights.head_bias.len()],
+/// `head_backward.wgsl`: cross-entropy against each sentence's label, averaged over the B
+/// sentences: d_logits[s, c] = (probs[s, c] - [c = label_s]) / B.
+pub fn head_backward(out: &HeadOut, labels: &[u32]) -> Vec<f32> {
+    let b = labels.len();
+    let mut d_logits = vec![0.0f32; b * CLASSES];
+    for s in 0..b {
+        for c in 0..CLASSES {
+            let target = if c == labels[s] as usize { 1.0 } else { 0.0 };
+            d_logits[s * CLASSES + c] = (out.probs[s * CLASSES + c] - target) / b as f32;
         }
     }
+    d_logits
 }
 
-/// Twin of `head` with cross-entropy against `label`: returns the gradient with respect
-/// to z (the same for h through the residual and for y), one row per token.
-pub fn head_backward(
-    weights: &ClinicWeights,
-    pooled: &[f32],
-    probs: &[f32],
-    label: Specialty,
-    tokens: usize,
-    grads: &mut ClinicGrads,
-) -> Vec<f32> {
-    let d = weights.d_model();
-    let mut d_pooled = vec![0.0f32; d];
+/// `head_grad.wgsl`: d_head[c, i] = sum_s d_logits[s, c] * pooled[s, i]; d_bias[c] =
+/// sum_s d_logits[s, c].
+pub fn head_grad(out: &HeadOut, d_logits: &[f32], d: usize) -> (Vec<f32>, Vec<f32>) {
+    let b = d_logits.len() / CLASSES;
+    let mut d_head = vec![0.0f32; CLASSES * d];
+    let mut d_bias = vec![0.0f32; CLASSES];
     for c in 0..CLASSES {
-        let d_logit = probs[c] - if c == label.index() { 1.0 } else { 0.0 };
-        grads.head_bias[c] += d_logit;
         for i in 0..d {
-            grads.head[c * d + i] += d_logit * pooled[i];
-            d_pooled[i] += d_logit * weights.head[c * d + i];
+            let mut acc = 0.0f32;
+            for s in 0..b {
+                acc += d_logits[s * CLASSES + c] * out.pooled[s * d + i];
+            }
+            d_head[c * d + i] = acc;
         }
+        let mut acc = 0.0f32;
+        for s in 0..b {
+            acc += d_logits[s * CLASSES + c];
+        }
+        d_bias[c] = acc;
     }
-    let mut dz = vec![0.0f32; tokens * d];
-    for t in 0..tokens {
+    (d_head, d_bias)
+}
+
+/// `pool_backward.wgsl`: dz[t, i] = sum_c d_logits[s, c] * head[c, i] / len(s): the same
+/// for h (through the residual) and for the layer's output y.
+pub fn pool_backward(weights: &ClinicWeights, d_logits: &[f32], segments: &Segments) -> Vec<f32> {
+    let d = weights.d_model();
+    let mut dz = vec![0.0f32; segments.tokens() * d];
+    for t in 0..segments.tokens() {
+        let s = segments.sentence[t] as usize;
         for i in 0..d {
-            dz[t * d + i] = d_pooled[i] / tokens as f32;
+            let mut acc = 0.0f32;
+            for c in 0..CLASSES {
+                acc += d_logits[s * CLASSES + c] * weights.head[c * d + i];
+            }
+            dz[t * d + i] = acc / segments.len_of(s);
         }
     }
     dz
 }
 
-/// Twin of `mix`: accumulates the mixer's gradients and returns dx.
-pub fn mix_backward(
-    weights: &ClinicWeights,
-    x: &[f32],
-    mean: &[f32],
-    dh: &[f32],
-    tokens: usize,
-    grads: &mut ClinicGrads,
-) -> Vec<f32> {
-    let d = weights.d_model();
-    let mut dx = dh.to_vec();
-    let mut d_context = vec![0.0f32; d];
-    for t in 0..tokens {
-        for j in 0..weights.config.conv_width.min(t + 1) {
-            for i in 0..d {
-                grads.conv[j * d + i] += dh[t * d + i] * x[(t - j) * d + i];
-                dx[(t - j) * d + i] += dh[t * d + i] * weights.conv[j * d + i];
-            }
-        }
-        for i in 0..d {
-            d_context[i] += dh[t * d + i];
-        }
-    }
-    let mut d_mean = vec![0.0f32; d];
-    for o in 0..d {
-        for i in 0..d {
-            grads.context[o * d + i] += d_context[o] * mean[i];
-            d_mean[i] += d_context[o] * weights.context[o * d + i];
-        }
-    }
-    for t in 0..tokens {
-        for i in 0..d {
-            dx[t * d + i] += d_mean[i] / tokens as f32;
-        }
-    }
-    dx
+/// What the mixer's backward computes besides the weight gradients.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MixBackward {
+    /// `[B, d]`: sum over the sentence's tokens of dh.
+    pub d_contexts: Vec<f32>,
+    /// `[B, d]`: context^T d_context.
+    pub d_means: Vec<f32>,
+    /// `[T, d]`.
+    pub dx: Vec<f32>,
+    pub d_conv: Vec<f32>,
+    pub d_context: Vec<f32>,
 }
 
-/// Twin of `embed`: scatters dx into the embedding rows of the ids.
-pub fn embed_backward(weights: &ClinicWeights, ids: &[u32], dx: &[f32], grads: &mut ClinicGrads) {
+/// `mix_backward.wgsl` (per sentence: d_context, d_mean; per token: dx) and
+/// `mix_grad.wgsl` (conv and context weights), twins of `mix`.
+pub fn mix_backward(weights: &ClinicWeights, x: &[f32], out: &MixOut, dh: &[f32], segments: &Segments) -> MixBackward {
     let d = weights.d_model();
-    for (t, &id) in ids.iter().enumerate() {
-        for i in 0..d {
-            grads.embed[id as usize * d + i] += dx[t * d + i];
+    let (b, width) = (segments.sentences(), weights.config.conv_width);
+    let mut d_contexts = vec![0.0f32; b * d];
+    for s in 0..b {
+        for o in 0..d {
+            let mut acc = 0.0f32;
+            for t in segments.range(s) {
+                acc += dh[t * d + o];
+            }
+            d_contexts[s * d + o] = acc;
         }
     }
+    let mut d_means = vec![0.0f32; b * d];
+    for s in 0..b {
+        for i in 0..d {
+            let mut acc = 0.0f32;
+            for o in 0..d {
+                acc += d_contexts[s * d + o] * weights.context[o * d + i];
+            }
+            d_means[s * d + i] = acc;
+        }
+    }
+    let mut dx = vec![0.0f32; segments.tokens() * d];
+    for t in 0..segments.tokens() {
+        let s = segments.sentence[t] as usize;
+        let end = segments.starts[s + 1];
+        for i in 0..d {
+            let mut acc = dh[t * d + i];
+            // Token t feeds h[t + j] through tap j, within its sentence.
+            for j in 0..width.min(end - t) {
+                acc += weights.conv[j * d + i] * dh[(t + j) * d + i];
+            }
+            dx[t * d + i] = acc + d_means[s * d + i] / segments.len_of(s);
+        }
+    }
+    let mut d_conv = vec![0.0f32; width * d];
+    for j in 0..width {
+        for i in 0..d {
+            let mut acc = 0.0f32;
+            for t in 0..segments.tokens() {
+                let s = segments.sentence[t] as usize;
+                if t - segments.starts[s] >= j {
+                    acc += dh[t * d + i] * x[(t - j) * d + i];
+                }
+            }
+            d_conv[j * d + i] = acc;
+        }
+    }
+    let mut d_context = vec![0.0f32; d * d];
+    for o in 0..d {
+        for i in 0..d {
+            let mut acc = 0.0f32;
+            for s in 0..b {
+                acc += d_contexts[s * d + o] * out.means[s * d + i];
+            }
+            d_context[o * d + i] = acc;
+        }
+    }
+    MixBackward { d_contexts, d_means, dx, d_conv, d_context }
+}
+
+/// The tokens of a batch grouped by id, in token order within each id: lets the
+/// embedding's gradient be a gather (one thread per row and feature sums its tokens)
+/// instead of a scatter-add, which WGSL could only do with float atomics it lacks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdIndex {
+    /// Token indices, by id then position.
+    pub order: Vec<u32>,
+    /// `[vocab + 1]`: id v's tokens are `order[start[v]..start[v + 1]]`.
+    pub start: Vec<u32>,
+}
+
+impl IdIndex {
+    /// A counting sort of the ids: stable, O(T + vocab).
+    pub fn new(ids: &[u32], vocab: usize) -> Self {
+        let mut start = vec![0u32; vocab + 1];
+        for &id in ids {
+            start[id as usize + 1] += 1;
+        }
+        for v in 0..vocab {
+            start[v + 1] += start[v];
+        }
+        let mut next = start.clone();
+        let mut order = vec![0u32; ids.len()];
+        for (t, &id) in ids.iter().enumerate() {
+            order[next[id as usize] as usize] = t as u32;
+            next[id as usize] += 1;
+        }
+        IdIndex { order, start }
+    }
+}
+
+/// `embed_grad.wgsl`: d_embed[v, i] = sum over the tokens with id v of dx[t, i].
+pub fn embed_grad(index: &IdIndex, dx: &[f32], vocab: usize, d: usize) -> Vec<f32> {
+    let mut d_embed = vec![0.0f32; vocab * d];
+    for v in 0..vocab {
+        for i in 0..d {
+            let mut acc = 0.0f32;
+            for k in index.start[v]..index.start[v + 1] {
+                acc += dx[index.order[k as usize] as usize * d + i];
+            }
+            d_embed[v * d + i] = acc;
+        }
+    }
+    d_embed
 }

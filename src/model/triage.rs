@@ -3,7 +3,7 @@
 //! head are small and run on the CPU; the MoE layer runs on the engine's backend (WebGPU or
 //! Vulkan where available, else the CPU reference), whose trace the page draws.
 
-use super::clinic::{ClinicConfig, ClinicWeights, embed, head, mix, predicted_class};
+use super::clinic::{ClinicConfig, ClinicWeights, Segments, embed, head, mix, predicted_class};
 use super::labels::Specialty;
 use super::tokenizer::{Token, Tokenizer, TokenizerError};
 use crate::engine::{BackendChoice, Engine};
@@ -132,10 +132,11 @@ impl Triage {
         let ids: Vec<u32> = tokens.iter().map(|t| t.id).collect();
         let count = ids.len();
         let x = embed(&self.weights, &ids);
-        let (_, h) = mix(&self.weights, &x, count);
+        let segments = Segments::one(count);
+        let h = mix(&self.weights, &x, &segments).h;
         let layer = self.engine.forward(routing, &h, count).await?;
         let diagnosis = (count > 0).then(|| {
-            let (_, _, probs) = head(&self.weights, &h, &layer.output, count);
+            let probs = head(&self.weights, &h, &layer.output, &segments).probs;
             let best = predicted_class(&probs);
             Diagnosis { label: Specialty::ALL[best], probs: [probs[0], probs[1], probs[2], probs[3]] }
         });

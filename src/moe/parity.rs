@@ -75,6 +75,7 @@ pub fn first_divergence(actual: &LayerRun, expected: &LayerRun, tol: &Tolerances
         .or_else(|| exact_eq("dispatch_offsets", "offsets", &actual.offsets, &expected.offsets))
         .or_else(|| exact_eq("dispatch_offsets", "block_expert", &actual.block_expert, &expected.block_expert))
         .or_else(|| exact_eq("dispatch_scatter", "row_token", &actual.row_token, &expected.row_token))
+        .or_else(|| exact_eq("dispatch_scatter", "row_slot", &actual.row_slot, &expected.row_slot))
         .or_else(|| exact_eq("dispatch_scatter", "slot_row", &actual.slot_row, &expected.slot_row))
         .or_else(|| floats("expert_up", "hidden", &actual.hidden, &expected.hidden, tol.outputs))
         .or_else(|| floats("expert_down", "expert_out", &actual.expert_out, &expected.expert_out, tol.outputs))

@@ -123,6 +123,9 @@ pub struct LayerRun {
     pub offsets: Vec<u32>,
     pub block_expert: Vec<u32>,
     pub row_token: Vec<u32>,
+    /// `[rows]` the assignment each row serves (the inverse of `slot_row`), UNLIMITED for
+    /// padding: lets the backward gather per row instead of scattering per assignment.
+    pub row_slot: Vec<u32>,
     pub slot_row: Vec<i32>,
     pub hidden: Vec<f32>,
     pub expert_out: Vec<f32>,
@@ -148,7 +151,7 @@ pub fn forward(weights: &LayerWeights, routing: &Routing, x: &[f32], tokens: usi
     let capacity = seat_limit(arch, routing, tokens);
     let (position, demand, seated) = dispatch_count(&dims, &assign_expert, capacity);
     let (offsets, block_expert) = dispatch_offsets(&dims, &seated);
-    let (row_token, slot_row) = dispatch_scatter(&dims, &assign_expert, &position, &seated, &offsets);
+    let (row_token, row_slot, slot_row) = dispatch_scatter(&dims, &assign_expert, &position, &seated, &offsets);
     let rows = Rows { offsets: &offsets, seated: &seated, block_expert: &block_expert };
     let hidden = expert_up(&dims, arch.expert_kind, x, &row_token, &rows, &weights.w1, &weights.w3);
     let expert_out = expert_down(&dims, &hidden, &rows, &weights.w2);
@@ -166,6 +169,7 @@ pub fn forward(weights: &LayerWeights, routing: &Routing, x: &[f32], tokens: usi
         offsets,
         block_expert,
         row_token,
+        row_slot,
         slot_row,
         hidden,
         expert_out,
@@ -370,17 +374,18 @@ fn expert_of_row(offsets: &[u32], row: u32) -> usize {
 }
 
 /// `dispatch_scatter.wgsl`: seats each assignment within capacity at its row in expert
-/// order. Returns `(row_token, slot_row)`; a dropped or empty slot gets row -1, and
-/// padding rows keep token `UNLIMITED`.
+/// order. Returns `(row_token, row_slot, slot_row)`; a dropped or empty slot gets row -1,
+/// and padding rows keep token and assignment `UNLIMITED`.
 pub fn dispatch_scatter(
     dims: &Dims,
     assign_expert: &[i32],
     position: &[u32],
     seated: &[u32],
     offsets: &[u32],
-) -> (Vec<u32>, Vec<i32>) {
+) -> (Vec<u32>, Vec<u32>, Vec<i32>) {
     let rows = *offsets.last().unwrap_or(&0) as usize;
     let mut row_token = vec![UNLIMITED; rows];
+    let mut row_slot = vec![UNLIMITED; rows];
     let mut slot_row = vec![-1i32; dims.assignments()];
     for a in 0..dims.assignments() {
         let e = assign_expert[a];
@@ -389,9 +394,10 @@ pub fn dispatch_scatter(
         }
         let row = offsets[e as usize] + position[a];
         row_token[row as usize] = (a / dims.total_slots) as u32;
+        row_slot[row as usize] = a as u32;
         slot_row[a] = row as i32;
     }
-    (row_token, slot_row)
+    (row_token, row_slot, slot_row)
 }
 
 /// The activation of the first projection. Keep in sync with `activate` in expert_up.wgsl.

@@ -165,7 +165,7 @@ describe('on WebGPU (SwiftShader)', () => {
       if (label === 'preset Switch') assert.ok(result.dropped_slots >= 0);
     }
     // Settings that differ from training are marked, and one action restores them.
-    await page.getByTestId('capacity').fill('2');
+    await page.getByTestId('capacity').fill('3');
     await page.locator('#differs').waitFor({ state: 'visible' });
     await page.getByTestId('restore').click();
     await page.locator('#differs').waitFor({ state: 'hidden' });

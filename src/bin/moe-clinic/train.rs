@@ -55,6 +55,8 @@ pub fn run(args: TrainArgs) -> Result<(), Box<dyn std::error::Error>> {
         std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
     };
     write("tokenizer.json", built.tokenizer.to_json().as_bytes())?;
+    write("dataset.safetensors", &built.dataset)?;
+    write("patients.json", (serde_json::to_string_pretty(&built.patients)? + "\n").as_bytes())?;
     write("index.json", (serde_json::to_string_pretty(&index(&all))? + "\n").as_bytes())?;
     for model in &built.models {
         write(&format!("{}.safetensors", model.name), &model.weights)?;
