@@ -41,8 +41,10 @@ export class BusyDay {
 
   async day(generation) {
     const { t } = this.i18n;
-    const { status, panels, run } = this.parts;
-    run.disabled = true;
+    const { status, panels } = this.parts;
+    // The button stays enabled (a second press starts the day again), so focus never rests
+    // on a disabled control; the panels say they are busy.
+    panels.setAttribute('aria-busy', 'true');
     try {
       const sentences = await this.hooks.sentences();
       const models = await Promise.all(BUSY_MODELS.map(async (m) => ({ ...m, ...(await this.hooks.clinicFor(m.name)) })));
@@ -70,7 +72,7 @@ export class BusyDay {
       status.textContent = t('busy_done', { count: sentences.length, patients: totals[0].patients });
       return totals;
     } finally {
-      if (generation === this.generation) run.disabled = false;
+      if (generation === this.generation) panels.setAttribute('aria-busy', 'false');
     }
   }
 

@@ -63,6 +63,26 @@ class Measure {
     return w;
   }
 
+  /** `text` broken into lines of at most `max` px, by words. */
+  wrap(text, max, size, weight) {
+    const lines = [];
+    let line = '';
+    for (const word of text.split(' ')) {
+      const next = line ? `${line} ${word}` : word;
+      if (line && this.width(next, size, weight) > max) {
+        lines.push(line);
+        line = word;
+      } else line = next;
+    }
+    if (line) lines.push(line);
+    return lines.map((l) => this.fit(l, max, size, weight));
+  }
+
+  /** The first of `texts` that fits `max` px (the last one cut short if none does). */
+  first(texts, max, size, weight) {
+    return texts.find((text) => this.width(text, size, weight) <= max) ?? this.fit(texts.at(-1), max, size, weight);
+  }
+
   /** `text`, cut with an ellipsis to fit `max` px. */
   fit(text, max, size, weight) {
     if (this.width(text, size, weight) <= max) return text;
@@ -417,9 +437,15 @@ export class ClinicView {
     this.exitCount = svg('text', { class: 'area-title exit-title', x: exit.x + 6, y: exit.y + 14 });
     group.append(this.exitCount);
     const note = t('exit_note');
-    if (!narrow) group.append(svg('text', { class: 'exit-note', x: exit.x + 6, y: exit.y + 28 }, measure.fit(note, exit.w - 12, 10)));
+    let noteLines = 0;
+    if (!narrow) {
+      const lines = measure.wrap(note, exit.w - 12, 10).slice(0, 2);
+      lines.forEach((line, i) => group.append(svg('text', { class: 'exit-note', x: exit.x + 6, y: exit.y + 28 + 12 * i }, line)));
+      noteLines = lines.length;
+    }
     this.exitNote = narrow ? note : null;
-    const area = narrow ? { ...exit.area, x: exit.x + 6, w: exit.w - 12, y: exit.y + 20, h: exit.h - 24 } : { ...exit.area, y: exit.area.y + 14, h: exit.area.h - 14 };
+    const below = 14 + 12 * Math.max(0, noteLines - 1);
+    const area = narrow ? { ...exit.area, x: exit.x + 6, w: exit.w - 12, y: exit.y + 20, h: exit.h - 24 } : { ...exit.area, y: exit.area.y + below, h: exit.area.h - below };
     this.exitArea = area;
     const widest = this.exits.reduce((m, x) => Math.max(m, measure.width(this.patients[x.token].label, 11)), 0);
     const grid = seatGrid(area, this.exits.length, Math.min(64, Math.max(24, widest + 10), area.w));
@@ -451,22 +477,16 @@ export class ClinicView {
   buildLegend(box) {
     const { t } = this.i18n;
     const group = svg('g', { class: 'legend' });
-    const lines = [t('legend_width'), t('legend_percent'), t('legend_slot')];
     let y = box.y + 18;
-    for (const line of lines) {
-      // Wrap by words to the box's width.
-      let current = '';
-      for (const word of line.split(' ')) {
-        const next = current ? `${current} ${word}` : word;
-        if (this.measure.width(next, 11) > box.w - 12 && current) {
-          group.append(svg('text', { x: box.x + 6, y }, current));
-          y += 14;
-          current = word;
-        } else current = next;
+    for (const paragraph of [t('legend_width'), t('legend_percent'), t('legend_slot')]) {
+      const lines = this.measure.wrap(paragraph, box.w - 12, 11);
+      // Whole paragraphs only: one that does not fit is left out, not cut.
+      if (y + 14 * (lines.length - 1) > box.y + box.h - 4) break;
+      for (const line of lines) {
+        group.append(svg('text', { x: box.x + 6, y }, line));
+        y += 14;
       }
-      group.append(svg('text', { x: box.x + 6, y }, current));
-      y += 20;
-      if (y > box.y + box.h) break;
+      y += 6;
     }
     return group;
   }
@@ -624,11 +644,13 @@ export class ClinicView {
     });
     if (this.exitCount) {
       const out = this.exits.filter((x) => x.token < n).length;
-      const line = [t('exit_title'), t('exit_count', { count: out }), ...(this.exitNote ? [this.exitNote] : [])].join(' · ');
-      this.exitCount.textContent = this.measure.fit(line, this.plan.exit.w - 12, 11, 700);
+      const title = `${t('exit_title')} · ${t('exit_count', { count: out })}`;
+      const lines = this.exitNote ? [`${title} · ${this.exitNote}`, title] : [title];
+      this.exitCount.textContent = this.measure.first(lines, this.plan.exit.w - 12, 11, 700);
     }
-    this.waitingTitle.textContent = this.measure.fit(
-      `${t('waiting_room')} · ${t('waiting_count', { count: Math.max(0, T - n - (n < T ? 1 : 0)) })}`,
+    const waiting = Math.max(0, T - n - (n < T ? 1 : 0));
+    this.waitingTitle.textContent = this.measure.first(
+      [`${t('waiting_room')} · ${t('waiting_count', { count: waiting })}`, `${t('waiting_room')} (${waiting})`],
       this.plan.waiting.w - 12,
       11,
       700,

@@ -409,7 +409,13 @@ function wireControls() {
   });
   $('capacity').addEventListener('input', (e) => onControl(e, (s) => ({ ...s, capacityFactor: Number(e.target.value) })));
   $('noise').addEventListener('input', (e) => onControl(e, (s) => ({ ...s, noise: Number(e.target.value) })));
-  $('restore').addEventListener('click', (e) => onControl(e, (s) => fitState({ ...s, ...trainedState(config) }, config, vocab).state));
+  $('restore').addEventListener('click', async (e) => {
+    await onControl(e, (s) => fitState({ ...s, ...trainedState(config) }, config, vocab).state);
+    // The button has just hidden itself: focus goes on to the first setting.
+    if (document.activeElement === $('restore') || document.activeElement === document.body) {
+      $('settings').querySelector('.control:not([hidden]) select:not(:disabled), .control:not([hidden]) input:not(:disabled)')?.focus();
+    }
+  });
   $('preset-busy').addEventListener('click', () => {
     document.querySelector('[data-part=busy]').scrollIntoView({ behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
     busy.run();
