@@ -521,7 +521,7 @@ export class ClinicView {
     // Past capacity: to the door, wait in the corridor, then out through the exit.
     const toQueue = sample([...branch, { L: room.queue }]);
     const out = sample(exitRoute(plan, room, this.exitGrid.cells[stop.place]).slice(1).map((s, i) => (i === 0 ? { M: room.queue } : s)));
-    return { legs: [{ walk: toQueue, share: 0.45 }, { hold: room.queue, share: 0.2 }, { walk: out, share: 0.35 }] };
+    return { legs: [{ walk: toQueue, share: 0.35 }, { hold: room.queue, share: 0.35 }, { walk: out, share: 0.3 }] };
   }
 
   /** The branches of the patient at the desk, drawn with its gate weights. */
@@ -740,6 +740,8 @@ export class ClinicView {
       const node = this.walkerNode(patient.label);
       if (stop.kind !== 'unpicked' && stop.room < this.trace.num_experts) node.style.setProperty('--doctor', `var(--doctor-${stop.room % 8})`);
       node.classList.add(stop.kind === 'seat' ? 'to-seat' : 'to-exit');
+      // A patient turned away waits at the door under a "full" sign before leaving.
+      if (stop.kind === 'drop') node.append(svg('text', { class: 'queue-note', y: -14, 'text-anchor': 'middle' }, this.i18n.t('slots_full')));
       this.walkLayer.append(node);
       return { node, ...this.stopRoute(stop, lanes) };
     });

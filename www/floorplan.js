@@ -116,7 +116,8 @@ function wide(width, height, count, exit) {
       h,
       door,
       doorWall: top ? 'bottom' : 'top',
-      queue: { x: door.x + 16, y: cy + (top ? -1 : 1) * corridorH * 0.22 },
+      // Beside the door, on the side away from the gate's label.
+      queue: { x: door.x - 26, y: cy + (top ? -1 : 1) * corridorH * 0.22 },
     });
   }
   const spot = { x: leftW - 34, y: cy };
