@@ -724,8 +724,13 @@ export class ClinicView {
     this.finishAnimation();
     const T = this.patients ? this.patients.length : 0;
     n = Math.max(0, Math.min(T, n));
-    if (animate && !this.reducedMotion && this.plan && n === this.step + 1) this.animate(this.step);
-    else this.rest(n);
+    const from = this.step;
+    if (animate && !this.reducedMotion && this.plan && n === from + 1) this.animate(from);
+    else {
+      this.rest(n);
+      // Played without motion: each step is still told.
+      if (animate && n === from + 1) this.narrateStep(from);
+    }
   }
 
   /** Patient `s` walks to its doctors; then patient `s + 1` comes to the desk. */

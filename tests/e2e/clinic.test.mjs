@@ -168,6 +168,27 @@ describe('playback', () => {
     // Back one step: narrated too.
     await page.locator('#back').click();
     assert.match(await page.locator('#live').textContent(), new RegExp(`^Back to patient ${count} of ${count}`));
+    // Played without motion: no walker ever moves, and every step is still narrated.
+    const told = page.evaluate(
+      (count) =>
+        new Promise((resolve) => {
+          const lines = [];
+          let walkers = 0;
+          new MutationObserver(() => {
+            walkers = Math.max(walkers, document.querySelectorAll('.walker.to-seat, .walker.to-exit').length);
+            const line = document.getElementById('live').textContent;
+            if (line.startsWith('Patient ') && lines.at(-1) !== line) lines.push(line);
+            if (lines.length === count) resolve({ lines, walkers });
+          }).observe(document.getElementById('app'), { subtree: true, childList: true, characterData: true, attributes: true });
+        }),
+      count,
+    );
+    await page.locator('#restart').click();
+    await page.locator('#speed').selectOption('fast');
+    await page.getByTestId('play').click();
+    const { lines, walkers } = await told;
+    assert.equal(walkers, 0, 'no walking under reduced motion');
+    assert.deepEqual(lines.map((l) => l.match(/^Patient (\d+) of/)?.[1]), Array.from({ length: count }, (_, i) => String(i + 1)));
     assert.deepEqual(errors, []);
     await page.close();
   });
