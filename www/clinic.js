@@ -369,9 +369,15 @@ export class ClinicView {
     if (labelFirst) title.append(svg('tspan', { class: 'room-label', dx: 5 }, label));
     const arrivals = this.arrivals[r];
     const slots = shared || trace.capacity == null ? null : trace.capacity;
-    const statsText = (seen) =>
-      [t('patients_seen', { count: seen }), slots == null ? null : seen >= slots ? t('slots_full') : t('slots', { count: slots })].filter(Boolean).join(' · ');
-    const statsWidth = Math.max(measure.width(statsText(0), 11), measure.width(statsText(arrivals.length), 11));
+    // The counts, longest form first; a narrow room takes the first form that fits.
+    const statsForms = (seen) =>
+      slots == null
+        ? [t('patients_seen', { count: seen })]
+        : [
+            `${t('patients_seen', { count: seen })} · ${seen >= slots ? t('slots_full') : t('slots', { count: slots })}`,
+            t('slots_used', { seen, count: slots }),
+          ];
+    const statsWidth = Math.max(measure.width(statsForms(0).at(-1), 11), measure.width(statsForms(arrivals.length).at(-1), 11));
     let prefix = '';
     let lines = 2;
     let counts = true;
@@ -423,7 +429,7 @@ export class ClinicView {
       group.append(node);
       return node;
     });
-    this.roomNodes.push({ group, stats, probability, seatedNodes, box, grid, slots, shown: -1, statsLine: (seen) => measure.fit(counts ? prefix + statsText(seen) : prefix, avail, 11) });
+    this.roomNodes.push({ group, stats, probability, seatedNodes, box, grid, slots, shown: -1, statsLine: (seen) => (counts ? measure.first(statsForms(seen).map((form) => prefix + form), avail, 11) : measure.fit(prefix, avail, 11)) });
     return group;
   }
 

@@ -3,7 +3,7 @@
 // message). Pure string building, tested in node; the page shows the result as text.
 
 /** Heights an iframe starts at before the embed reports its own (CSS px). */
-export const START_HEIGHTS = { default: 700, routing: 700, capacity: 700, balance: 620 };
+export const START_HEIGHTS = { default: 820, routing: 880, capacity: 900, balance: 1000 };
 
 const attribute = (text) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const textNode = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
