@@ -232,7 +232,7 @@ async function loadModel(name) {
   );
 }
 
-/** Short names for the menus; the full description is written below each menu. */
+/** A model's description in the visitor's language (the menu shows its short name). */
 function modelTitle(name) {
   return models.find((m) => m.name === name)?.title[query.lang] ?? name;
 }

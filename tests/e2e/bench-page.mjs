@@ -9,6 +9,7 @@
 // 3. Everything the page downloads, gzipped (level 9): HTML, CSS, JS, wasm, strings,
 //    the models index, tokenizer, every model and card.
 import { readFileSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { launch, layoutShift, root, startServer } from './harness.mjs';
@@ -48,6 +49,11 @@ async function playback() {
           for (const e of list.getEntries()) if (!e.hadRecentInput) shift += e.value;
         });
         observer.observe({ type: 'layout-shift' });
+        // The page's own main-thread work: tasks over 50 ms (none means a long frame came
+        // from elsewhere on the machine).
+        const longTasks = [];
+        const tasks = new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((e) => e.duration)));
+        tasks.observe({ type: 'longtask' });
         const frames = [];
         let last = null;
         let running = true;
@@ -62,7 +68,8 @@ async function playback() {
             setTimeout(() => {
               running = false;
               observer.disconnect();
-              resolve({ frames, shift, tokens: T, ms: performance.now() - start });
+              tasks.disconnect();
+              resolve({ frames, shift, longTasks, tokens: T, ms: performance.now() - start });
             }, 1000);
           }
         }).observe(stage, { attributes: true, attributeFilter: ['data-step'] });
@@ -75,7 +82,8 @@ async function playback() {
   await browser.close();
   const sorted = [...result.frames].sort((a, b) => a - b);
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { ...result, count: sorted.length, p50: at(0.5), p95: at(0.95), max: sorted.at(-1), clsAtLoad };
+  const over = (ms) => sorted.filter((x) => x > ms).length;
+  return { ...result, count: sorted.length, p50: at(0.5), p95: at(0.95), max: sorted.at(-1), over20: over(20), over50: over(50), clsAtLoad };
 }
 
 async function reroute(webgpu) {
@@ -120,10 +128,15 @@ function downloads() {
   return { raw, gz, rows };
 }
 
+// The machine's load says how far the frame times speak for the page: on a shared
+// machine another process's work shows up as long frames.
+const load = loadavg()[0];
 const play = await playback();
 console.log(
   `playing ${play.tokens} tokens at normal speed, CPU path, 1280x800: ${play.count} frames over ${(play.ms / 1000).toFixed(1)} s; ` +
-    `frame time p50 ${play.p50.toFixed(1)} ms, p95 ${play.p95.toFixed(1)} ms, max ${play.max.toFixed(1)} ms; ` +
+    `frame time p50 ${play.p50.toFixed(1)} ms, p95 ${play.p95.toFixed(1)} ms, max ${play.max.toFixed(1)} ms ` +
+    `(${play.over20} frames over 20 ms, ${play.over50} over 50 ms; the page's tasks over 50 ms: ${play.longTasks.length}` +
+    `${play.longTasks.length ? `, longest ${Math.max(...play.longTasks).toFixed(0)} ms` : ''}; load average ${load.toFixed(2)} at the start); ` +
     `layout shift at load ${play.clsAtLoad.toFixed(4)}, during the play ${play.shift.toFixed(4)}`,
 );
 for (const webgpu of [false, true]) {
