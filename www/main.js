@@ -34,6 +34,8 @@ const PRESETS = {
   collapse: { model: 'no-manager', router: 'mixtral', k: 2 },
 };
 const TYPING_DEBOUNCE_MS = 200;
+// The text box grows with its text up to this height (px), then scrolls.
+const TEXT_MAX_HEIGHT = 160;
 // Wide screens show the settings beside the clinic, always open.
 const WIDE = matchMedia('(min-width: 64rem)');
 
@@ -104,7 +106,10 @@ function enqueue(job) {
 function autosize() {
   const box = $('text');
   box.style.height = 'auto';
-  box.style.height = `${Math.min(box.scrollHeight + 2, 160)}px`;
+  const full = box.scrollHeight + 2;
+  box.style.height = `${Math.min(full, TEXT_MAX_HEIGHT)}px`;
+  // Past the limit the box scrolls, so every line of a long text can still be reached.
+  box.style.overflowY = full > TEXT_MAX_HEIGHT ? 'auto' : 'hidden';
 }
 
 function applyStaticStrings() {

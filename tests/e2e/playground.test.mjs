@@ -256,12 +256,13 @@ describe('on WebGPU (SwiftShader)', () => {
     assert.equal(await page.locator('#stage img, #stage script, #stage iframe, #stage foreignObject, #table img').count(), 0);
     const words = await page.getByTestId('token').allTextContents();
     assert.ok(words.join('').includes('<img'), 'the markup shows as text');
+    await page.screenshot({ path: join(screenshots, 'playground-html-input.png') });
     routes = await drawnRoutes(page);
     await input.fill('');
     await drawnFor(page, routes, 'empty text');
     assert.equal(await page.getByTestId('token').count(), 0);
     assert.equal(await page.getByTestId('diagnosis').getAttribute('data-label'), '');
-    await page.screenshot({ path: join(screenshots, 'playground-html-input.png') });
+    await page.screenshot({ path: join(screenshots, 'playground-empty.png') });
     assert.deepEqual(errors, []);
     await page.close();
   });
