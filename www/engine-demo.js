@@ -1,14 +1,9 @@
 // Minimal engine demo: create a layer, run it once, print the trace. Text only (textContent).
 import init, { Engine } from './pkg/moe_clinic.js';
+import { el } from './dom.js';
 
 const query = new URLSearchParams(location.search);
 const backendLabel = document.getElementById('backend');
-
-function cell(row, text) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  row.append(td);
-}
 
 try {
   await init();
@@ -29,14 +24,17 @@ try {
     `${trace.timings.wall_ms.toFixed(1)} ms`;
   const body = document.getElementById('tokens');
   for (let t = 0; t < trace.token_count; t++) {
-    const row = document.createElement('tr');
-    row.dataset.testid = 'token';
-    const slots = trace.expert_index.slice(t * trace.slots, (t + 1) * trace.slots);
-    row.dataset.experts = Array.from(slots).join(',');
-    cell(row, String(t));
-    cell(row, Array.from(slots).join(', '));
-    cell(row, Array.from(trace.routing_weights.slice(t * trace.slots, (t + 1) * trace.slots), (g) => g.toFixed(3)).join(', '));
-    body.append(row);
+    const slots = Array.from(trace.expert_index.slice(t * trace.slots, (t + 1) * trace.slots));
+    const gates = Array.from(trace.routing_weights.slice(t * trace.slots, (t + 1) * trace.slots), (g) => g.toFixed(3));
+    body.append(
+      el(
+        'tr',
+        { dataset: { testid: 'token', experts: slots.join(',') } },
+        el('td', {}, String(t)),
+        el('td', {}, slots.join(', ')),
+        el('td', {}, gates.join(', ')),
+      ),
+    );
   }
 } catch (error) {
   backendLabel.dataset.state = 'error';

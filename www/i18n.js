@@ -6,11 +6,26 @@ export async function loadStrings(lang) {
   return response.json();
 }
 
-/** Looks up a dotted key and fills `{name}` placeholders. */
-export function translate(strings, key, vars = {}) {
-  const text = key.split('.').reduce((node, part) => (node == null ? undefined : node[part]), strings);
+/**
+ * Looks up a dotted key and fills `{name}` placeholders. A string that depends on a count
+ * is an object of plural forms (`{"one": "…", "other": "…"}`); `plurals` (an
+ * Intl.PluralRules) picks the form for `vars.count`, so Portuguese says "1 atendido" and
+ * "2 atendidos" by the language's own rule, not by a test for 1.
+ */
+export function translate(strings, key, vars = {}, plurals = null) {
+  let text = key.split('.').reduce((node, part) => (node == null ? undefined : node[part]), strings);
+  if (text && typeof text === 'object' && typeof text.other === 'string') {
+    const form = plurals && typeof vars.count === 'number' ? plurals.select(vars.count) : 'other';
+    text = text[form] ?? text.other;
+  }
   if (typeof text !== 'string') return key;
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
+}
+
+/** A translator bound to one language's strings and plural rules. */
+export function translator(strings, lang) {
+  const plurals = new Intl.PluralRules(lang);
+  return (key, vars) => translate(strings, key, vars, plurals);
 }
 
 /** Number formatting for the language: decimal commas in Portuguese. */

@@ -1,9 +1,12 @@
 // Boots the page: language, options and state from the URL, the model, the controls, the
-// embed protocol and the test hooks. Computes nothing about the model: the wasm module
-// routes, clinic.js and report.js draw.
+// embed protocol and scenes, the "Embed" action and the test hooks. Computes nothing
+// about the model: the wasm module routes, clinic.js, busy.js and report.js draw.
 import init, { Clinic, limits, routers } from './pkg/moe_clinic.js';
-import { compactFormatter, loadStrings, numberFormatter, translate } from './i18n.js';
+import { compactFormatter, loadStrings, numberFormatter, translator } from './i18n.js';
+import { el } from './dom.js';
 import {
+  COMPACT_EMBED,
+  SCENES,
   differsFromTrained,
   fitState,
   fixesK,
@@ -16,6 +19,8 @@ import {
   vocabulary,
 } from './state.js';
 import { ClinicView } from './clinic.js';
+import { BusyDay } from './busy.js';
+import { embedSnippet } from './embed.js';
 import { backendText, renderCosts, renderTable } from './report.js';
 
 // Named after the systems that use them (DESIGN.md's router names).
@@ -29,15 +34,22 @@ const PRESETS = {
   collapse: { model: 'no-manager', router: 'mixtral', k: 2 },
 };
 const TYPING_DEBOUNCE_MS = 200;
+// The text box grows with its text up to this height (px), then scrolls.
+const TEXT_MAX_HEIGHT = 160;
+// Wide screens show the settings beside the clinic, always open.
+const WIDE = matchMedia('(min-width: 64rem)');
 
 const $ = (id) => document.getElementById(id);
 const query = parseQuery(location.search, navigator.languages || []);
 const inFrame = window.parent !== window;
+// What this page shows: the full page, the compact embed, or one scene of the lesson.
+const layout = query.embed ? (query.scene ? SCENES[query.scene] : COMPACT_EMBED) : null;
 const measurements = [];
 let strings = {};
 let t = (key) => key;
 let i18n;
 let view;
+let busy;
 let models = [];
 let tokenizer = null;
 const clinics = new Map();
@@ -49,54 +61,106 @@ let routeCount = 0;
 let lastTrace = null;
 // The engine's routing rules and limits, from the wasm module once it is loaded.
 let vocab = null;
+// Every routing, the visitor's and the busy day's, goes through this one queue.
 let queue = Promise.resolve();
+// The backend asked for; becomes "cpu" if ?backend=webgpu finds no WebGPU.
+let backendChoice = query.backend;
+let webgpuMissing = false;
+// Until the model is ready, what the visitor types (or a host sends) is kept here and
+// routed once ready, instead of being overwritten by the default example.
+let booted = false;
+let pendingText = null;
 let resolveReady;
-const ready = new Promise((resolve) => (resolveReady = resolve));
+let rejectReady;
+const ready = new Promise((resolve, reject) => {
+  resolveReady = resolve;
+  rejectReady = reject;
+});
+// A page that cannot start rejects `ready` with the reason; nobody has to be listening.
+ready.catch(() => {});
 
 /** Sends a message to the host page, when embedded. */
 function post(message) {
   if (inFrame) window.parent.postMessage(message, '*');
 }
 
+function showMessage(id, text) {
+  const node = $(id);
+  node.hidden = !text;
+  node.textContent = text || '';
+}
+
+/** A notice over the top of the clinic: it takes no room, so nothing moves when it comes. */
+function showNotice(id, text) {
+  showMessage(id, text);
+  $('notices-close').hidden = ![...$('notices').querySelectorAll('.notice-item')].some((n) => !n.hidden);
+}
+
+function enqueue(job) {
+  const run = queue.then(job);
+  queue = run.catch(() => {});
+  return run;
+}
+
+/** Grows the text box with its text (and shrinks it back), up to a limit. */
+function autosize() {
+  const box = $('text');
+  box.style.height = 'auto';
+  const full = box.scrollHeight + 2;
+  box.style.height = `${Math.min(full, TEXT_MAX_HEIGHT)}px`;
+  // Past the limit the box scrolls, so every line of a long text can still be reached.
+  box.style.overflowY = full > TEXT_MAX_HEIGHT ? 'auto' : 'hidden';
+}
+
 function applyStaticStrings() {
   document.documentElement.lang = query.lang;
   document.title = t('title');
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
-  const other = query.lang === 'pt-BR' ? 'en' : 'pt-BR';
-  const link = $('lang-switch');
-  link.href = `?lang=${other}${query.embed ? '&embed=1' : ''}${location.hash}`;
-  link.lang = other;
-  $('about').replaceChildren(...strings.about.map((text) => Object.assign(document.createElement('p'), { textContent: text })));
-  $('examples').replaceChildren(
-    ...strings.examples.map((text) => {
-      const button = Object.assign(document.createElement('button'), { type: 'button', className: 'chip', textContent: text });
-      button.addEventListener('click', () => {
-        $('text').value = text;
-        onText(true);
-      });
-      return button;
-    }),
-  );
+  for (const id of ['restart', 'back', 'forward']) $(id).title = t($(id).querySelector('.label').dataset.i18n);
+  $('about').replaceChildren(...strings.about.map((text) => el('p', {}, text)));
+  // The examples: under the text box, and (for narrow screens, where every line above
+  // the clinic counts) inside the settings drawer instead.
+  const examples = () => strings.examples.map((text) => el('button', { type: 'button', class: 'chip', onclick: () => setText(text, true) }, text));
+  $('examples').replaceChildren(...examples());
+  $('drawer-examples').replaceChildren(...examples());
   $('presets').replaceChildren(
-    ...Object.keys(PRESETS).map((name) => {
-      const button = Object.assign(document.createElement('button'), {
-        type: 'button',
-        className: 'chip',
-        textContent: t(`presets.${name}`),
-        title: t(`preset_hints.${name}`),
-      });
-      button.dataset.preset = name;
-      button.addEventListener('click', (event) => applyPreset(name, event));
-      return button;
-    }),
+    ...Object.keys(PRESETS).map((name) =>
+      el(
+        'button',
+        { type: 'button', class: 'chip', dataset: { preset: name }, 'aria-pressed': 'false', 'aria-describedby': 'preset-text', onclick: (event) => applyPreset(name, event) },
+        t(`presets.${name}`),
+      ),
+    ),
   );
+  $('embed-scene').replaceChildren(
+    el('option', { value: '' }, t('scenes.default')),
+    ...Object.keys(SCENES).map((name) => el('option', { value: name }, t(`scenes.${name}`))),
+  );
+  $('embed-lang').value = query.lang;
+  updateLinks();
+}
+
+/** The language link and the "open the full clinic" link keep the routing state. */
+function updateLinks() {
+  const other = query.lang === 'pt-BR' ? 'en' : 'pt-BR';
+  const params = new URLSearchParams({ lang: other });
+  if (query.embed) params.set('embed', '1');
+  if (query.embed && query.scene) params.set('scene', query.scene);
+  if (query.backend !== 'auto') params.set('backend', query.backend);
+  const hash = state ? serializeFragment(state) : location.hash;
+  const link = $('lang-switch');
+  link.href = `?${params}${hash}`;
+  link.lang = other;
+  const full = new URL(location.href);
+  full.searchParams.delete('embed');
+  full.searchParams.delete('scene');
+  full.hash = hash;
+  $('open-full').href = full.toString();
 }
 
 /** The router menu, from the engine's own list. */
 function fillRouterMenu() {
-  $('router').replaceChildren(
-    ...vocab.routers.map(({ name }) => Object.assign(document.createElement('option'), { value: name, textContent: t(`routers.${name}`) })),
-  );
+  $('router').replaceChildren(...vocab.routers.map(({ name }) => el('option', { value: name }, t(`router_names.${name}`))));
 }
 
 // Why the CPU runs, by the engine's reason code; any other code shows the engine's words.
@@ -110,14 +174,9 @@ const CPU_REASONS = {
 /** The page's own description of why the CPU runs. */
 function localBackendText(backend) {
   if (backend.kind === 'gpu') return backendText(backend, t);
+  if (webgpuMissing && backend.reason_code === 'requested') return t('backend_cpu', { reason: t('cpu_webgpu_missing') });
   const key = CPU_REASONS[backend.reason_code];
   return t('backend_cpu', { reason: key ? t(key) : backend.reason || '' });
-}
-
-function showMessage(id, text) {
-  const node = $(id);
-  node.hidden = !text;
-  node.textContent = text || '';
 }
 
 async function fetchChecked(url, kind) {
@@ -126,52 +185,116 @@ async function fetchChecked(url, kind) {
   return kind === 'bytes' ? new Uint8Array(await response.arrayBuffer()) : kind === 'json' ? response.json() : response.text();
 }
 
+/** A clinic on the chosen backend; ?backend=webgpu without WebGPU says so and uses the CPU. */
+async function createClinic(bytes) {
+  try {
+    return await Clinic.create({ model: bytes, tokenizer, backend: backendChoice });
+  } catch (error) {
+    if (backendChoice !== 'webgpu') throw error;
+    backendChoice = 'cpu';
+    webgpuMissing = true;
+    showNotice('backend-notice', t('webgpu_unavailable'));
+    return Clinic.create({ model: bytes, tokenizer, backend: 'cpu' });
+  }
+}
+
 /** Creates (once) the clinic for a model, with its card. */
-async function loadModel(name) {
+async function clinicFor(name) {
   if (!clinics.has(name)) {
     const entry = models.find((m) => m.name === name);
-    tokenizer ??= await fetchChecked('models/tokenizer.json', 'text');
-    const [bytes, modelCard] = await Promise.all([
-      fetchChecked(`models/${entry.weights}`, 'bytes'),
-      fetchChecked(`models/${entry.card}`, 'json'),
-    ]);
-    const instance = await Clinic.create({ model: bytes, tokenizer, backend: query.backend });
-    clinics.set(name, { clinic: instance, card: modelCard, config: instance.config() });
+    const loading = (async () => {
+      tokenizer ??= await fetchChecked('models/tokenizer.json', 'text');
+      const [bytes, modelCard] = await Promise.all([
+        fetchChecked(`models/${entry.weights}`, 'bytes'),
+        fetchChecked(`models/${entry.card}`, 'json'),
+      ]);
+      const instance = await createClinic(bytes);
+      return { clinic: instance, card: modelCard, config: instance.config() };
+    })();
+    clinics.set(name, loading);
+    loading.catch(() => clinics.delete(name));
   }
-  ({ clinic, card, config } = clinics.get(name));
+  return clinics.get(name);
+}
+
+async function loadModel(name) {
+  ({ clinic, card, config } = await clinicFor(name));
   view.setModel(card, config);
   $('backend').textContent = localBackendText(clinic.backend());
+  // Each doctor's derived label and the tokens it most often received in training.
+  $('doctor-cards').replaceChildren(
+    ...(card.experts ?? []).map((info, e) =>
+      el(
+        'li',
+        {},
+        t('doctor_card', {
+          doctor: t('doctor', { index: e + 1 }),
+          label: t(`labels.${info.label}`),
+          tokens: info.top_tokens.slice(0, 6).map((p) => p.replace(/▁/g, ' ').trim() || '␣').join(' · '),
+        }),
+      ),
+    ),
+  );
+}
+
+/** A model's description in the visitor's language (the menu shows its short name). */
+function modelTitle(name) {
+  return models.find((m) => m.name === name)?.title[query.lang] ?? name;
+}
+
+/** Why a control is off, in words built from the engine's rules (no rule is repeated here). */
+function routerList(predicate) {
+  return vocab.routers.filter(predicate).map((r) => t(`router_names.${r.name}`)).join(', ');
 }
 
 /** Reflects the state in the controls and the URL. */
 function syncControls() {
   const experts = config.moe.num_experts;
   $('model').value = state.model;
+  $('model-note').textContent = modelTitle(state.model);
   $('router').value = state.router;
+  $('router-note').textContent = t(`routers.${state.router}`);
+  const routerName = t(`router_names.${state.router}`);
   const k = $('k');
   k.max = String(experts);
   k.value = String(state.k);
   k.disabled = fixesK(vocab, state.router);
+  const rule = vocab.byName.get(state.router).top_k;
+  $('k-why').textContent = !k.disabled
+    ? t('k_free', { count: experts })
+    : t(rule === 'one' ? 'k_fixed_one' : 'k_fixed_all', { router: routerName, routers: routerList((r) => r.top_k === 'free') });
   const capacity = $('capacity');
   capacity.value = String(state.capacityFactor);
   capacity.disabled = !takesCapacity(vocab, state.router);
   $('capacity-value').textContent = capacity.disabled ? t('capacity_off') : i18n.format(state.capacityFactor, 2);
+  $('capacity-why').textContent = capacity.disabled
+    ? t('capacity_none', { router: routerName, routers: routerList((r) => r.capacity !== 'none') })
+    : t('capacity_on');
   $('noise').value = String(state.noise);
   $('noise-value').textContent = i18n.format(state.noise, 1);
   $('differs').hidden = !differsFromTrained(state, config, vocab);
+  let active = null;
   for (const button of document.querySelectorAll('[data-preset]')) {
     const preset = PRESETS[button.dataset.preset];
-    const active = preset.model === state.model && preset.router === state.router && preset.k === state.k;
-    button.setAttribute('aria-pressed', String(active));
+    const on = preset.model === state.model && preset.router === state.router && preset.k === state.k;
+    button.setAttribute('aria-pressed', String(on));
+    if (on && !active) active = button.dataset.preset;
   }
+  // The active preset's explanation is written on the page, not in a tooltip.
+  $('preset-text').textContent = active ? t(`preset_hints.${active}`) : t('preset_none');
+  $('preset-busy').hidden = active !== 'collapse' || layoutHides('busy');
+  // One short line (the rooms show the slots), so the drawer's height never changes.
+  $('settings-now').textContent = `${active ? t(`presets.${active}`) : routerName} · k = ${state.k}`;
   try {
     history.replaceState(null, '', `${location.pathname}${location.search}${serializeFragment(state)}`);
   } catch {
     // A sandboxed embed may refuse; the state still lives in the page.
   }
-  const full = new URL(location.href);
-  full.searchParams.delete('embed');
-  $('open-full').href = full.toString();
+  updateLinks();
+}
+
+function layoutHides(part) {
+  return layout !== null && !layout.parts.includes(part);
 }
 
 /** Routes the current text with the current state; resolves to the trace (or null). */
@@ -182,18 +305,19 @@ function route(start) {
   if (chars > maxChars) {
     // Refused with a message; the text stays exactly as typed.
     showMessage('input-message', t('too_long_chars', { count: chars, limit: maxChars }));
-    return Promise.reject(new Error(`the text has ${chars} characters; the limit is ${maxChars}`));
+    return Promise.reject(Object.assign(new Error(`the text has ${chars} characters; the limit is ${maxChars}`), { code: 'too-many-characters' }));
   }
   const routing = routingOf(state, vocab);
   const target = clinic;
   const number = ++routeCount;
-  const job = queue.then(() => target.route(text, routing));
-  queue = job.catch(() => {});
-  return job.then(
+  const fragment = serializeFragment(state);
+  return enqueue(() => target.route(text, routing)).then(
     (trace) => {
       if (number !== routeCount) return trace;
       showMessage('input-message', '');
       draw(trace);
+      // Test hook: the state (as its fragment) of the routing now drawn.
+      $('stage').dataset.state = fragment;
       if (start !== undefined) requestAnimationFrame(() => measurements.push(performance.now() - start));
       return trace;
     },
@@ -219,7 +343,7 @@ function draw(trace) {
       ? t('narrate_empty')
       : t('narrate_summary', {
           count: trace.tokens.length,
-          router: t(`routers.${trace.router}`),
+          router: t(`router_names.${trace.router}`),
           dropped: trace.dropped_slots,
           diagnosis,
         });
@@ -227,6 +351,7 @@ function draw(trace) {
 
 /** Any control: update the state, re-route at once. */
 async function onControl(event, change) {
+  if (!booted) return null;
   const start = event ? performance.now() : undefined;
   const next = change({ ...state });
   if (next.model !== state.model) {
@@ -244,15 +369,29 @@ async function onControl(event, change) {
 
 function applyPreset(name, event) {
   const preset = PRESETS[name];
-  return onControl(event, (s) => {
+  const done = onControl(event, (s) => {
     const routing = { router: preset.router, k: preset.k, noise: 0 };
     if (preset.capacityFactor !== undefined) routing.capacityFactor = preset.capacityFactor;
     return preset.model === s.model ? { ...s, ...routing } : { ...s, model: preset.model, presetRouting: routing };
   });
+  // Collapse shows over many patients, not in one sentence: the busy day shows it.
+  if (name === 'collapse' && !layoutHides('busy') && booted) busy.run();
+  return done;
+}
+
+/** New text, typed or given: kept until ready, then routed (at once, or after typing). */
+function setText(text, now) {
+  $('text').value = text;
+  autosize();
+  onText(now);
 }
 
 let typingTimer = null;
 function onText(now) {
+  if (!booted) {
+    pendingText = $('text').value;
+    return;
+  }
   state = { ...state, text: $('text').value };
   clearTimeout(typingTimer);
   const go = () => {
@@ -267,20 +406,63 @@ function wireControls() {
   $('table-details').addEventListener('toggle', () => {
     if ($('table-details').open && lastTrace) renderTable($('table'), lastTrace, i18n);
   });
-  $('text').addEventListener('input', () => onText(false));
   $('model').addEventListener('change', (e) => onControl(e, (s) => ({ ...s, model: e.target.value })));
   $('router').addEventListener('change', (e) => onControl(e, (s) => ({ ...s, router: e.target.value })));
   $('k').addEventListener('input', (e) => {
     const k = Number(e.target.value);
     if (Number.isInteger(k) && k >= 1) onControl(e, (s) => ({ ...s, k }));
   });
-  $('capacity').addEventListener('input', (e) =>
-    onControl(e, (s) => ({ ...s, capacityFactor: Number(e.target.value) })),
-  );
+  $('capacity').addEventListener('input', (e) => onControl(e, (s) => ({ ...s, capacityFactor: Number(e.target.value) })));
   $('noise').addEventListener('input', (e) => onControl(e, (s) => ({ ...s, noise: Number(e.target.value) })));
-  $('restore').addEventListener('click', (e) =>
-    onControl(e, (s) => fitState({ ...s, ...trainedState(config) }, config, vocab).state),
-  );
+  $('restore').addEventListener('click', async (e) => {
+    await onControl(e, (s) => fitState({ ...s, ...trainedState(config) }, config, vocab).state);
+    // The button has just hidden itself: focus goes on to the first setting.
+    if (document.activeElement === $('restore') || document.activeElement === document.body) {
+      $('settings').querySelector('.control:not([hidden]) select:not(:disabled), .control:not([hidden]) input:not(:disabled)')?.focus();
+    }
+  });
+  $('preset-busy').addEventListener('click', () => {
+    document.querySelector('[data-part=busy]').scrollIntoView({ behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+    busy.run();
+  });
+  for (const id of ['model', 'router', 'k', 'capacity', 'noise', 'embed-open', 'busy-run']) $(id).disabled = false;
+  syncControls();
+}
+
+/** The "Embed" action: a ready iframe snippet for this state, a scene and a language. */
+function wireEmbedDialog() {
+  const dialog = $('embed-dialog');
+  const update = () => {
+    const lang = $('embed-lang').value;
+    $('embed-code').value = embedSnippet({
+      page: location.href,
+      lang,
+      scene: $('embed-scene').value || null,
+      fragment: serializeFragment(state),
+      title: strings.embed_title,
+      linkText: strings.embed_link,
+    });
+    $('embed-copied').textContent = '';
+  };
+  $('embed-open').addEventListener('click', () => {
+    if (!booted) return;
+    update();
+    dialog.showModal();
+  });
+  $('embed-scene').addEventListener('change', update);
+  $('embed-lang').addEventListener('change', update);
+  $('embed-close').addEventListener('click', () => dialog.close());
+  $('embed-copy').addEventListener('click', async () => {
+    const code = $('embed-code');
+    try {
+      await navigator.clipboard.writeText(code.value);
+    } catch {
+      // Where the clipboard API is refused, select the text so that Ctrl+C copies it.
+      code.select();
+      document.execCommand?.('copy');
+    }
+    $('embed-copied').textContent = t('embed_copied');
+  });
 }
 
 /** The embed protocol: route requests from the parent window only; size reports. */
@@ -289,23 +471,25 @@ function wireEmbed() {
     if (!inFrame || event.source !== window.parent) return;
     const data = event.data;
     if (!data || data.type !== 'moe-clinic:route' || typeof data.text !== 'string') return;
-    $('text').value = data.text;
-    onText(true);
+    setText(data.text, true);
   });
   if (!inFrame) return;
+  // The height of the content itself (not the document's scroll height, which can never
+  // fall below the iframe's own height), so the reports follow it both ways.
   let last = 0;
+  const app = $('app');
   const report = () => {
-    const height = Math.ceil(document.documentElement.scrollHeight);
-    if (height !== last) {
+    const height = Math.ceil(app.getBoundingClientRect().height);
+    if (height !== last && height > 0) {
       last = height;
       post({ type: 'moe-clinic:height', height });
     }
   };
-  new ResizeObserver(report).observe(document.body);
+  new ResizeObserver(report).observe(app);
   report();
 }
 
-/** Resolves when the page is on screen: an embed starts GPU work only when visible. */
+/** Resolves when `node` is on screen: an embed starts its work only when visible. */
 function whenVisible(node) {
   return new Promise((resolve) => {
     const observer = new IntersectionObserver((entries) => {
@@ -318,10 +502,27 @@ function whenVisible(node) {
   });
 }
 
+/** Shows only the parts (and controls) of the current scene; the full page shows all. */
+function applyLayout() {
+  const root = document.documentElement;
+  root.classList.toggle('embed', query.embed);
+  if (query.scene) root.dataset.scene = query.scene;
+  if (!layout) return;
+  for (const node of document.querySelectorAll('[data-part]')) node.hidden = !layout.parts.includes(node.dataset.part);
+  if (layout.controls) {
+    for (const node of document.querySelectorAll('[data-control]')) node.hidden = !layout.controls.includes(node.dataset.control);
+    // A scene's few controls are shown as they are, not behind a drawer.
+    $('settings').open = true;
+    $('settings').classList.add('scene-controls');
+    if (layout.controls.length === 0) $('settings').hidden = true;
+  }
+}
+
 async function boot() {
-  if (query.embed) document.documentElement.classList.add('embed');
+  applyLayout();
+  wireEmbed();
   strings = await loadStrings(query.lang);
-  t = (key, vars) => translate(strings, key, vars);
+  t = translator(strings, query.lang);
   i18n = {
     t,
     format: numberFormatter(query.lang),
@@ -329,17 +530,20 @@ async function boot() {
     percent: (p) => `${numberFormatter(query.lang)(100 * p, p >= 0.995 || p < 0.005 ? 0 : 1)}%`,
   };
   applyStaticStrings();
+  if (!query.embed) $('settings').open = WIDE.matches;
+  WIDE.addEventListener('change', () => {
+    if (!query.embed) $('settings').open = WIDE.matches;
+  });
+  // Text typed (or sent by the host) before now is kept; else the link's, else an example.
+  const linkText = new URLSearchParams(location.hash.slice(1)).get('t');
+  if (pendingText === null) $('text').value = linkText ?? strings.examples[0];
+  autosize();
+  if (query.sceneUnknown) showNotice('scene-notice', t('scene_unknown', { scene: new URLSearchParams(location.search).get('scene') }));
+  document.documentElement.classList.add('localized');
   const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)').matches;
   view = new ClinicView(
     {
-      queue: $('queue'),
-      desk: $('desk'),
-      deskWho: $('desk-who'),
-      rooms: $('rooms'),
-      sentOn: $('sent-on'),
-      sentOnBox: $('sent-on-box'),
-      unserved: $('unserved'),
-      unservedBox: $('unserved-box'),
+      stage: $('stage'),
       diagnosis: $('diagnosis'),
       diagnosisBars: $('diagnosis-bars'),
       diagnosisPending: $('diagnosis-pending'),
@@ -351,53 +555,92 @@ async function boot() {
       forward: $('forward'),
       restart: $('restart'),
       speed: $('speed'),
+      fallbackFocus: $('text'),
     },
     i18n,
-    reducedMotion,
+    { reducedMotion },
   );
-  wireEmbed();
+  busy = new BusyDay({ run: $('busy-run'), status: $('busy-status'), panels: $('busy-panels') }, i18n, {
+    enqueue,
+    clinicFor,
+    title: modelTitle,
+    sentences: async () => {
+      // The bundled examples and the held-out test sentences of the visitor's language.
+      const heldOut = await fetchChecked('models/patients.json', 'json').catch(() => ({}));
+      return [...strings.examples, ...(heldOut[query.lang] ?? [])];
+    },
+  });
+  wireEmbedDialog();
   models = await fetchChecked('models/index.json', 'json');
-  $('model').replaceChildren(
-    ...models.map((m) => Object.assign(document.createElement('option'), { value: m.name, textContent: m.title[query.lang] })),
-  );
   await whenVisible($('app'));
   await init();
   vocab = vocabulary(routers(), limits());
+  // Menus show the model's short name; its full description is written below the menu.
+  $('model').replaceChildren(...models.map((m) => el('option', { value: m.name }, m.name)));
   fillRouterMenu();
   const fragment = parseFragment(location.hash, models.map((m) => m.name), vocab);
-  const name = fragment.state.model ?? models[0].name;
+  const sceneState = layout?.state ?? {};
+  const name = fragment.state.model ?? sceneState.model ?? models[0].name;
   await loadModel(name);
-  const fitted = fitState({ ...trainedState(config), ...fragment.state, model: name }, config, vocab);
+  const base = fragment.state.model || fragment.state.router ? {} : sceneState;
+  const fitted = fitState({ ...trainedState(config), ...base, ...fragment.state, model: name }, config, vocab);
   state = fitted.state;
-  showMessage('url-notice', fragment.adjusted || fitted.adjusted || query.adjusted ? t('url_notice') : '');
-  state.text ??= strings.examples[0];
+  if (fragment.adjusted || fitted.adjusted || query.adjusted) showNotice('url-notice', t('url_notice'));
+  state.text = pendingText ?? fragment.state.text ?? strings.examples[0];
   $('text').value = state.text;
+  autosize();
+  booted = true;
   wireControls();
-  syncControls();
   $('app').setAttribute('aria-busy', 'false');
   await route().catch(() => null);
   resolveReady();
   post({ type: 'moe-clinic:ready' });
+  // The balance scene is the busy day: it runs once it is on screen.
+  if (query.scene === 'balance') whenVisible(document.querySelector('[data-part=busy]')).then(() => busy.run());
 }
 
-// Test hooks (documented in the README): route a text and get the trace.
+$('text').addEventListener('input', () => {
+  autosize();
+  onText(false);
+});
+$('notices-close').addEventListener('click', () => {
+  for (const node of $('notices').querySelectorAll('.notice-item')) node.hidden = true;
+  $('notices-close').hidden = true;
+});
+
+// Test hooks (documented in the README).
 window.moeClinic = {
   ready,
   measurements,
   // Destroys the WebGPU device under the current model, as a GPU reset would.
-  destroyGpuDevice: () => clinic.destroyGpuDeviceForTesting(),
+  destroyGpuDevice: async () => {
+    await ready;
+    clinic.destroyGpuDeviceForTesting();
+  },
   route: async (text) => {
     await ready;
     $('text').value = String(text);
+    autosize();
     state = { ...state, text: $('text').value };
     syncControls();
     return route();
   },
+  // Jumps to step n (patients seen) without motion; resolves once drawn.
+  step: async (n) => {
+    await ready;
+    return view.jump(n);
+  },
+  busyDay: async () => {
+    await ready;
+    return busy.run();
+  },
 };
 
 boot().catch((error) => {
+  document.documentElement.classList.add('localized');
   $('app').setAttribute('aria-busy', 'false');
-  showMessage('error', translate(strings, 'error', { message: error.message }));
-  $('backend').textContent = translate(strings, 'error', { message: error.message });
+  showMessage('error', t('error', { message: error.message }));
+  $('backend').textContent = t('error', { message: error.message });
   console.error(error);
+  rejectReady(error);
 });

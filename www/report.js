@@ -1,13 +1,7 @@
-// The numbers beside the clinic: what the routing cost, and the same routing as a table
+// The numbers below the clinic: what the routing cost, and the same routing as a table
 // for readers who prefer numbers and for screen readers. Draws only; computes nothing
 // about the model.
-
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+import { el } from './dom.js';
 
 /** The backend label: "WebGPU (...)" or "CPU (fallback: reason)". */
 export function backendText(backend, t) {
@@ -19,26 +13,33 @@ export function backendText(backend, t) {
   return t('backend_cpu', { reason: backend.reason || '' });
 }
 
-/** Load per doctor (bar: seated; outline: asked for) and the trace's metrics. */
+/**
+ * One row per doctor: a bar for the patients seated, an outline for those who asked
+ * (they differ where a capacity sent some on). `scale` is the count a full bar stands
+ * for, so that two charts side by side can share one scale.
+ */
+export function loadRows(load, demand, scale, label) {
+  return Array.from(load, (seated, e) => {
+    const asked = demand[e];
+    return el(
+      'li',
+      {
+        class: 'load',
+        dataset: { index: e, load: seated, demand: asked },
+        style: { '--doctor': `var(--doctor-${e % 8})`, '--seated': String(seated / scale), '--asked': String(asked / scale) },
+      },
+      el('span', { class: 'name' }, label(e)),
+      el('span', { class: 'bar' }),
+      el('span', { class: 'value' }, asked !== seated ? `${seated} / ${asked}` : String(seated)),
+    );
+  });
+}
+
+/** Load per doctor and the trace's metrics. */
 export function renderCosts(parts, trace, i18n) {
   const { t, format, compact } = i18n;
-  const E = trace.num_experts;
-  const chart = parts.loadChart;
-  chart.replaceChildren();
   const most = Math.max(1, ...trace.expert_demand, ...trace.expert_load);
-  for (let e = 0; e < E; e++) {
-    const row = element('li', 'load');
-    row.style.setProperty('--doctor', `var(--doctor-${e % 8})`);
-    row.style.setProperty('--seated', String(trace.expert_load[e] / most));
-    row.style.setProperty('--asked', String(trace.expert_demand[e] / most));
-    const asked = trace.expert_demand[e] !== trace.expert_load[e] ? ` / ${trace.expert_demand[e]}` : '';
-    row.append(
-      element('span', 'name', t('doctor', { index: e + 1 })),
-      element('span', 'bar'),
-      element('span', 'value', `${trace.expert_load[e]}${asked}`),
-    );
-    chart.append(row);
-  }
+  parts.loadChart.replaceChildren(...loadRows(trace.expert_load, trace.expert_demand, most, (e) => t('doctor', { index: e + 1 })));
   const m = trace.metrics;
   const na = t('not_applicable');
   const value = (x, digits = 3) => (x === null || x === undefined ? na : format(x, digits));
@@ -58,10 +59,7 @@ export function renderCosts(parts, trace, i18n) {
       ? t('timing_value', { wall: format(timings.wall_ms, 2) })
       : t('timing_gpu', { wall: format(timings.wall_ms, 2), gpu: format(gpu, 2) }),
   ]);
-  parts.metrics.replaceChildren();
-  for (const [name, text] of rows) {
-    parts.metrics.append(element('dt', '', name), element('dd', '', text));
-  }
+  parts.metrics.replaceChildren(...rows.flatMap(([name, text]) => [el('dt', {}, name), el('dd', {}, text)]));
 }
 
 /** Token x doctor probabilities, with the chosen doctors and their gates. */
@@ -69,36 +67,29 @@ export function renderTable(table, trace, i18n) {
   const { t, percent } = i18n;
   const E = trace.num_experts;
   const S = trace.slots;
-  const head = element('tr');
-  const corner = element('th', '', t('table_token'));
-  corner.scope = 'col';
-  head.append(corner);
-  for (let e = 0; e < E; e++) {
-    const th = element('th', '', t('doctor', { index: e + 1 }));
-    th.scope = 'col';
-    head.append(th);
-  }
+  const head = el(
+    'tr',
+    {},
+    el('th', { scope: 'col' }, t('table_token')),
+    Array.from({ length: E }, (_, e) => el('th', { scope: 'col' }, t('doctor', { index: e + 1 }))),
+  );
   const body = document.createDocumentFragment();
   trace.tokens.forEach((token, i) => {
-    const row = element('tr');
-    const name = element('th', 'token', token.text.trim() || '␣');
-    name.scope = 'row';
-    row.append(name);
     const slots = new Map();
     for (let s = 0; s < S; s++) {
       const e = trace.choice_index[i * S + s];
       if (e >= 0) slots.set(e, { gate: trace.routing_weights[i * S + s], seated: trace.expert_index[i * S + s] >= 0 });
     }
-    for (let e = 0; e < E; e++) {
-      const cell = element('td', '', percent(trace.probs[i * E + e]));
+    const cells = Array.from({ length: E }, (_, e) => {
       const slot = slots.get(e);
-      if (slot) {
-        cell.className = slot.seated ? 'chosen' : 'dropped';
-        cell.append(element('small', '', slot.seated ? t('table_gate', { gate: percent(slot.gate) }) : t('table_dropped')));
-      }
-      row.append(cell);
-    }
-    body.append(row);
+      return el(
+        'td',
+        slot ? { class: slot.seated ? 'chosen' : 'dropped' } : {},
+        percent(trace.probs[i * E + e]),
+        slot ? el('small', {}, slot.seated ? t('table_gate', { gate: percent(slot.gate) }) : t('table_dropped')) : null,
+      );
+    });
+    body.append(el('tr', {}, el('th', { class: 'token', scope: 'row' }, token.text.trim() || '␣'), cells));
   });
   table.tHead.replaceChildren(head);
   table.tBodies[0].replaceChildren(body);

@@ -85,7 +85,31 @@ function within([low, high], [engineLow, engineHigh]) {
   return [Math.max(low, engineLow), Math.min(high, engineHigh)];
 }
 
-/** `?lang=&embed=&backend=`: any `pt*` language means pt-BR; anything unknown is ignored. */
+/**
+ * Embed scenes (`?embed=1&scene=NAME`): each shows the part of the lesson that one
+ * paragraph of an article needs, with that part's controls. `parts` name the page's
+ * sections (their `data-part`), `controls` the settings shown (their `data-control`),
+ * `state` the routing a scene starts from wherever the link's fragment does not say
+ * otherwise. A later scene is one more row here (and its strings in i18n/).
+ */
+export const SCENES = {
+  routing: { parts: ['intake', 'settings', 'clinic'], controls: ['router', 'k'], state: {} },
+  capacity: {
+    parts: ['intake', 'settings', 'clinic'],
+    controls: ['router', 'capacity'],
+    state: { model: 'switch-4', router: 'switch', k: 1, capacityFactor: 1.25 },
+  },
+  balance: { parts: ['busy'], controls: [], state: {} },
+};
+
+/** The embed without a scene: compact, with every control in a closed drawer. */
+export const COMPACT_EMBED = { parts: ['intake', 'settings', 'clinic'], controls: null, state: {} };
+
+/**
+ * `?lang=&embed=&backend=&scene=`: any `pt*` language means pt-BR; anything unknown is
+ * ignored. A scene counts only in an embed; an unknown one falls back to the compact
+ * embed, and `sceneUnknown` says so (for a notice).
+ */
 export function parseQuery(search, browserLanguages = []) {
   const query = new URLSearchParams(search);
   let adjusted = false;
@@ -100,7 +124,9 @@ export function parseQuery(search, browserLanguages = []) {
   const backendValue = query.get('backend');
   const backend = backendValue === 'webgpu' || backendValue === 'cpu' ? backendValue : 'auto';
   adjusted ||= backendValue !== null && backend === 'auto';
-  return { lang, embed, backend, adjusted };
+  const sceneValue = embed ? query.get('scene') : null;
+  const scene = sceneValue !== null && Object.hasOwn(SCENES, sceneValue) ? sceneValue : null;
+  return { lang, embed, backend, scene, sceneUnknown: sceneValue !== null && scene === null, adjusted };
 }
 
 /** Reads one fragment value by its row; `undefined` (and `adjusted`) when invalid. */

@@ -65,3 +65,75 @@ export async function startStaticServer(dir) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${server.address().port}`, stop: () => server.close() };
 }
+
+/** Opens the playground at `path` on `base` and waits for its first routing. */
+export async function openPlayground(browser, base, path = '/', options = {}) {
+  const page = await browser.newPage(options);
+  const errors = watchErrors(page);
+  await page.goto(`${base}${path}`);
+  await page.waitForFunction(() => window.moeClinic && document.querySelector('#app')?.getAttribute('aria-busy') === 'false', null, { timeout: 90_000 });
+  await page.evaluate(() => window.moeClinic.ready);
+  return { page, errors };
+}
+
+/**
+ * What a visitor sees of the clinic right now, read in one go inside the page: the
+ * patients drawn in rooms and at the exit (rendered: a computed display and a non-zero
+ * box inside the stage), the step, and whether the diagnosis bars show.
+ */
+export function seenNow() {
+  const stage = document.getElementById('stage');
+  const box = stage.getBoundingClientRect();
+  const drawn = (n) => {
+    if (getComputedStyle(n).display === 'none' || !n.checkVisibility()) return false;
+    const r = n.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.left >= box.left - 1 && r.right <= box.right + 1 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+  };
+  return {
+    step: Number(stage.dataset.step),
+    seated: [...stage.querySelectorAll('[data-testid=seated]')].filter(drawn).map((n) => [Number(n.dataset.token), Number(n.dataset.expert)]),
+    sentOn: [...stage.querySelectorAll('[data-testid=sent-on]')].filter(drawn).map((n) => [Number(n.dataset.token), Number(n.dataset.expert)]),
+    diagnosis: document.getElementById('diagnosis-bars').checkVisibility(),
+  };
+}
+
+/** Where each patient of a trace should be once seen: [token, expert] seats and exits. */
+export function expectedPlaces(trace, seen) {
+  const seated = [];
+  const sentOn = [];
+  for (let i = 0; i < seen; i++) {
+    let any = false;
+    let dropped = false;
+    for (let s = 0; s < trace.slots; s++) {
+      const chosen = trace.choice[i * trace.slots + s];
+      if (chosen < 0) continue;
+      if (trace.expert[i * trace.slots + s] >= 0) {
+        seated.push([i, trace.expert[i * trace.slots + s]]);
+        any = true;
+      } else {
+        sentOn.push([i, chosen]);
+        dropped = true;
+      }
+    }
+    for (let g = 0; g < trace.shared; g++) seated.push([i, trace.experts + g]);
+    if (!any && !dropped && trace.shared === 0) sentOn.push([i, -1]);
+  }
+  const order = (a, b) => a[0] - b[0] || a[1] - b[1];
+  return { seated: seated.sort(order), sentOn: sentOn.sort(order) };
+}
+
+/** Cumulative layout shift since the page started (buffered), read in the page. */
+export function layoutShift() {
+  return new Promise((resolve) => {
+    let total = 0;
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+    });
+    observer.observe({ type: 'layout-shift', buffered: true });
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      for (const entry of observer.takeRecords()) if (!entry.hadRecentInput) total += entry.value;
+      observer.disconnect();
+      resolve(total);
+    }));
+  });
+}

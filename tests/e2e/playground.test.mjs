@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, root, screenshots, startServer, startStaticServer, watchErrors } from './harness.mjs';
+import { launch, openPlayground, root, screenshots, startServer, startStaticServer, watchErrors } from './harness.mjs';
 
 const CLI = join(root, 'target', 'debug', 'moe-clinic');
 const MARGIN = 1e-5;
@@ -19,13 +19,29 @@ before(async () => {
 after(() => server.stop());
 
 /** Opens the page and waits until it has routed and drawn a trace. */
-async function open(browser, path = '/', options = {}) {
-  const page = await browser.newPage(options);
-  const errors = watchErrors(page);
-  await page.goto(`${server.url}${path}`);
-  await page.waitForFunction(() => window.moeClinic && document.querySelector('#app')?.getAttribute('aria-busy') === 'false', null, { timeout: 90_000 });
-  await page.evaluate(() => window.moeClinic.ready);
-  return { page, errors };
+const open = (browser, path = '/', options = {}) => openPlayground(browser, server.url, path, options);
+
+/** How many routings the clinic has drawn (its `data-route`). */
+const drawnRoutes = (page) => page.evaluate(() => Number(document.getElementById('stage').dataset.route));
+
+/**
+ * Waits for a routing after `before` to be drawn for the state now in the URL: the
+ * fragment is written before the routing starts, so the URL alone could name a state
+ * whose trace is not drawn yet; `data-state` names the state of the trace drawn.
+ */
+async function drawnFor(page, before, label) {
+  await page
+    .waitForFunction(
+      (n) => {
+        const stage = document.getElementById('stage');
+        return Number(stage.dataset.route) > n && stage.dataset.state === location.hash;
+      },
+      before,
+      { timeout: 20_000 },
+    )
+    .catch((e) => {
+      throw new Error(`${label}: no routing drawn for the new state (${e.message})`);
+    });
 }
 
 async function experts(page) {
@@ -34,7 +50,8 @@ async function experts(page) {
 
 /** The engine's CPU path for the same state, through the native command line. */
 function cliRoute(text, state) {
-  const args = ['route', '--backend', 'cpu', '--model', state.model, '--router', state.router, '--top-k', String(state.k)];
+  // The models the page serves (the binary's default folder is the checkout it was built in).
+  const args = ['route', '--backend', 'cpu', '--models', join(root, 'www', 'models'), '--model', state.model, '--router', state.router, '--top-k', String(state.k)];
   if (['switch', 'token-choice', 'expert-choice'].includes(state.router)) args.push('--capacity-factor', String(state.capacityFactor));
   if (state.noise > 0) args.push('--noise', String(state.noise), '--seed', String(state.seed));
   args.push('--', text);
@@ -112,7 +129,8 @@ describe('on WebGPU (SwiftShader)', () => {
 
   test('routes, says it ran on WebGPU, and diagnoses', async () => {
     const { page, errors } = await open(browser);
-    assert.match(await page.getByTestId('backend').textContent(), /WebGPU/);
+    // Precisely the WebGPU label: "no WebGPU adapter" (the CPU's reason) must not pass.
+    assert.match(await page.getByTestId('backend').textContent(), /^WebGPU \(google swiftshader\)$/);
     const trace = await page.evaluate(() =>
       window.moeClinic.route('I get a tight pain in my chest when I climb the stairs.').then((t) => ({
         backend: t.backend.kind,
@@ -134,9 +152,10 @@ describe('on WebGPU (SwiftShader)', () => {
 
   test('every control re-routes exactly as the engine does', async () => {
     const { page, errors } = await open(browser);
+    const typed = await drawnRoutes(page);
     await page.getByTestId('input').fill('Minha filha de 4 anos está com febre, tosse e umas manchas vermelhas.');
     await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('t')?.startsWith('Minha'));
-    await page.waitForTimeout(300);
+    await drawnFor(page, typed, 'typed text');
     await assertMatchesCpu(page, 'typed text');
     const steps = [
       ['model switch-4', () => page.getByTestId('model').selectOption('switch-4')],
@@ -156,13 +175,23 @@ describe('on WebGPU (SwiftShader)', () => {
     ];
     for (const [label, act] of steps) {
       const before = await page.evaluate(() => location.hash);
+      const routes = await drawnRoutes(page);
       await act();
       await page.waitForFunction((h) => location.hash !== h, before, { timeout: 10_000 }).catch((e) => {
         throw new Error(`${label}: the state did not change (${e.message})`);
       });
-      await page.waitForTimeout(300);
+      await drawnFor(page, routes, label);
       const result = await assertMatchesCpu(page, label);
-      if (label === 'preset Switch') assert.ok(result.dropped_slots >= 0);
+      if (label === 'preset Switch') {
+        // Switch at its trained capacity (1.25) is meant to send patients on, and here does:
+        // the drops are in the engine's trace and drawn at the exit once everyone is seen.
+        assert.equal((await pageState(page)).capacityFactor, 1.25);
+        assert.ok(result.dropped_slots > 0, `Switch drops patients (${result.dropped_slots})`);
+        const tokens = await page.getByTestId('token').count();
+        await page.evaluate((n) => window.moeClinic.step(n), tokens);
+        assert.equal(await page.getByTestId('sent-on').filter({ visible: true }).count(), result.dropped_slots);
+        assert.equal(await page.locator('[data-testid=exit]').isVisible(), true);
+      }
     }
     // Settings that differ from training are marked, and one action restores them.
     await page.getByTestId('capacity').fill('3');
@@ -188,6 +217,12 @@ describe('on WebGPU (SwiftShader)', () => {
 
   test('bad input: too long, too many tokens, HTML; the text is kept and nothing runs', async () => {
     const { page, errors } = await open(browser);
+    // Any dialog would mean the typed markup ran: record it (and dismiss it) to fail below.
+    const dialogs = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      dialog.dismiss().catch(() => {});
+    });
     const input = page.getByTestId('input');
     const long = 'dor no peito '.repeat(160);
     await input.fill(long);
@@ -198,19 +233,36 @@ describe('on WebGPU (SwiftShader)', () => {
     await input.fill(emoji);
     await page.waitForFunction(() => /512/.test(document.querySelector('#input-message').textContent));
     assert.equal(await input.inputValue(), emoji);
-    const html = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> my chest hurts';
+    // Each part would set the sentinel (or open a dialog) if it were ever parsed as HTML.
+    const html =
+      '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><svg onload="window.__pwned=3"></svg>' +
+      '<iframe srcdoc="<script>parent.__pwned=4</script>"></iframe><img src=y onerror="alert(5)"> my chest hurts';
+    // Positive control: the same markup, parsed as HTML in a scratch element, does run.
+    const control = await browser.newPage();
+    await control.goto(`${server.url}/engine-demo.html`);
+    await control.evaluate((markup) => {
+      document.createElement('div').innerHTML = markup;
+    }, html);
+    await control.waitForFunction(() => window.__pwned === 1, null, { timeout: 10_000 });
+    await control.close();
+    let routes = await drawnRoutes(page);
     await input.fill(html);
+    await drawnFor(page, routes, 'markup');
     await page.locator('#input-message').waitFor({ state: 'hidden' });
-    await page.waitForTimeout(400);
-    assert.equal(await page.evaluate(() => window.__pwned), undefined);
-    assert.equal(await page.locator('#queue img, #queue script, #table img').count(), 0);
+    // Give an image's error event and a frame's script the time they would take to run.
+    await page.waitForTimeout(500);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined, 'nothing in the markup ran');
+    assert.deepEqual(dialogs, [], 'no dialog opened');
+    assert.equal(await page.locator('#stage img, #stage script, #stage iframe, #stage foreignObject, #table img').count(), 0);
     const words = await page.getByTestId('token').allTextContents();
     assert.ok(words.join('').includes('<img'), 'the markup shows as text');
+    await page.screenshot({ path: join(screenshots, 'playground-html-input.png') });
+    routes = await drawnRoutes(page);
     await input.fill('');
-    await page.waitForTimeout(400);
+    await drawnFor(page, routes, 'empty text');
     assert.equal(await page.getByTestId('token').count(), 0);
     assert.equal(await page.getByTestId('diagnosis').getAttribute('data-label'), '');
-    await page.screenshot({ path: join(screenshots, 'playground-html-input.png') });
+    await page.screenshot({ path: join(screenshots, 'playground-empty.png') });
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -240,7 +292,7 @@ describe('without WebGPU (CPU fallback)', () => {
 
   test('routes on the CPU, says why, and matches the engine', async () => {
     const { page, errors } = await open(browser);
-    assert.match(await page.getByTestId('backend').textContent(), /^CPU/);
+    assert.equal(await page.getByTestId('backend').textContent(), 'CPU (fallback: this browser offers no WebGPU adapter)');
     await assertMatchesCpu(page, 'cpu default');
     await page.screenshot({ path: join(screenshots, 'playground-cpu.png'), fullPage: true });
     assert.deepEqual(errors, []);
@@ -273,7 +325,7 @@ describe('without WebGPU (CPU fallback)', () => {
     );
     assert.equal(await page.locator('#url-notice').isVisible(), true);
     assert.equal(await page.getByTestId('input').inputValue(), '<b>bold</b> headache');
-    assert.equal(await page.locator('#queue b').count(), 0);
+    assert.equal(await page.locator('#stage b, #app b').count(), 0);
     const { page: other } = await open(browser, '/#m=nonsense&r=magic');
     assert.equal((await pageState(other)).model, 'mixtral-8');
     assert.deepEqual(errors, []);
@@ -290,11 +342,17 @@ describe('without WebGPU (CPU fallback)', () => {
 <iframe id="embed" title="MoE Clinic" sandbox="allow-scripts" loading="lazy" width="800" height="600"
   src="${server.url}/?embed=1&lang=pt-BR"></iframe>
 <iframe id="stranger" title="Another widget" sandbox="allow-scripts" srcdoc="<script>
-  window.addEventListener('message', (e) => { if (e.data === 'attack') parent.frames[0].postMessage({type: 'moe-clinic:route', text: 'hijacked rash'}, '*'); });
+  window.addEventListener('message', (e) => {
+    if (e.data !== 'attack') return;
+    parent.frames[0].postMessage({type: 'moe-clinic:route', text: 'hijacked rash'}, '*');
+    parent.postMessage('stranger-sent', '*');
+  });
 </script>"></iframe>
 <script>
   window.received = [];
+  window.strangerSent = false;
   window.addEventListener('message', (e) => {
+    if (e.data === 'stranger-sent') window.strangerSent = true;
     if (e.source === document.getElementById('embed').contentWindow) window.received.push(e.data);
     if (e.data && e.data.type === 'moe-clinic:height') document.getElementById('embed').style.height = e.data.height + 'px';
   });
@@ -302,44 +360,42 @@ describe('without WebGPU (CPU fallback)', () => {
     );
     const host = await startStaticServer(dir);
     const page = await browser.newPage();
-    const errors = watchErrors(page);
-    await page.goto(`${host.url}/index.html`);
-    await page.waitForFunction(() => window.received.some((m) => m.type === 'moe-clinic:ready'), null, { timeout: 90_000 });
-    const heights = await page.evaluate(() => window.received.filter((m) => m.type === 'moe-clinic:height').map((m) => m.height));
-    assert.ok(heights.length > 0 && heights.every((h) => Number.isFinite(h) && h > 100), JSON.stringify(heights));
-    const frame = page.frames().find((f) => f.url().includes('embed=1'));
-    assert.equal(await frame.evaluate(() => document.documentElement.lang), 'pt-BR');
-    // The parent drives the embed.
-    await page.evaluate(() => document.getElementById('embed').contentWindow.postMessage({ type: 'moe-clinic:route', text: 'Meu bebê está com febre' }, '*'));
-    await frame.waitForFunction(() => document.querySelector('[data-testid=input]').value === 'Meu bebê está com febre');
-    await frame.waitForFunction(() => document.querySelector('[data-testid=diagnosis]').dataset.label === 'pediatrics', null, { timeout: 30_000 });
-    // Another frame, unknown types and malformed messages are ignored.
-    await page.evaluate(() => document.getElementById('stranger').contentWindow.postMessage('attack', '*'));
-    await page.evaluate(() => {
-      const embed = document.getElementById('embed').contentWindow;
-      embed.postMessage({ type: 'moe-clinic:unknown', text: 'x' }, '*');
-      embed.postMessage({ type: 'moe-clinic:route', text: 42 }, '*');
-      embed.postMessage('moe-clinic:route', '*');
-    });
-    await page.waitForTimeout(800);
-    assert.equal(await frame.evaluate(() => document.querySelector('[data-testid=input]').value), 'Meu bebê está com febre');
-    assert.equal(await frame.locator('.open-full').isVisible(), true);
-    await page.screenshot({ path: join(screenshots, 'embed-in-host.png'), fullPage: true });
-    assert.deepEqual(errors, []);
-    await page.close();
-    host.stop();
-  });
-
-  test('prefers-reduced-motion starts in step mode; each step is narrated', async () => {
-    const { page, errors } = await open(browser, '/', { reducedMotion: 'reduce' });
-    assert.equal(await page.getByTestId('play').getAttribute('aria-pressed'), 'false');
-    const count = await page.getByTestId('token').count();
-    assert.match(await page.locator('#status').textContent(), new RegExp(String(count)));
-    await page.locator('#restart').click();
-    await page.locator('#forward').click();
-    assert.match(await page.locator('#live').textContent(), /Patient 1 of/);
-    await page.keyboard.press('Tab');
-    assert.deepEqual(errors, []);
-    await page.close();
+    try {
+      const errors = watchErrors(page);
+      await page.goto(`${host.url}/index.html`);
+      await page.waitForFunction(() => window.received.some((m) => m.type === 'moe-clinic:ready'), null, { timeout: 90_000 });
+      const heights = await page.evaluate(() => window.received.filter((m) => m.type === 'moe-clinic:height').map((m) => m.height));
+      assert.ok(heights.length > 0 && heights.every((h) => Number.isFinite(h) && h > 100), JSON.stringify(heights));
+      const frame = page.frames().find((f) => f.url().includes('embed=1'));
+      assert.equal(await frame.evaluate(() => document.documentElement.lang), 'pt-BR');
+      const routes = () => frame.evaluate(() => Number(document.getElementById('stage').dataset.route));
+      // The parent drives the embed.
+      await page.evaluate(() => document.getElementById('embed').contentWindow.postMessage({ type: 'moe-clinic:route', text: 'Meu bebê está com febre' }, '*'));
+      await frame.waitForFunction(() => document.querySelector('[data-testid=input]').value === 'Meu bebê está com febre');
+      await frame.waitForFunction(() => document.querySelector('[data-testid=diagnosis]').dataset.label === 'pediatrics', null, { timeout: 30_000 });
+      const before = await routes();
+      // Another frame: its message is really sent (it says so) and delivered before the
+      // parent's next one, which is honoured; the stranger's never is.
+      await page.evaluate(() => document.getElementById('stranger').contentWindow.postMessage('attack', '*'));
+      await page.waitForFunction(() => window.strangerSent, null, { timeout: 10_000 });
+      // Unknown types and malformed messages from the parent are ignored too.
+      await page.evaluate(() => {
+        const embed = document.getElementById('embed').contentWindow;
+        embed.postMessage({ type: 'moe-clinic:unknown', text: 'x' }, '*');
+        embed.postMessage({ type: 'moe-clinic:route', text: 42 }, '*');
+        embed.postMessage('moe-clinic:route', '*');
+        embed.postMessage(null, '*');
+        embed.postMessage({ type: 'moe-clinic:route', text: 'Coceira forte no braço' }, '*');
+      });
+      await frame.waitForFunction(() => document.getElementById('stage').dataset.state?.includes('Coceira'), null, { timeout: 30_000 });
+      assert.equal(await frame.evaluate(() => document.querySelector('[data-testid=input]').value), 'Coceira forte no braço');
+      assert.equal(await routes(), before + 1, 'exactly one routing since: the parent\'s; none for the stranger or the malformed messages');
+      assert.equal(await frame.locator('.open-full').isVisible(), true);
+      await page.screenshot({ path: join(screenshots, 'embed-in-host.png'), fullPage: true });
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+      host.stop();
+    }
   });
 });

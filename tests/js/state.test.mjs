@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  COMPACT_EMBED,
   FRAGMENT,
+  SCENES,
   differsFromTrained,
   fitK,
   fitState,
@@ -106,7 +108,25 @@ test('the differs marker compares with the trained routing', () => {
 });
 
 test('query: any pt* is pt-BR, unknown values are ignored with a notice', () => {
-  assert.deepEqual(parseQuery('?lang=pt', []), { lang: 'pt-BR', embed: false, backend: 'auto', adjusted: false });
-  assert.deepEqual(parseQuery('?lang=xx&backend=quantum', ['pt-PT']), { lang: 'pt-BR', embed: false, backend: 'auto', adjusted: true });
+  const plain = { embed: false, backend: 'auto', scene: null, sceneUnknown: false };
+  assert.deepEqual(parseQuery('?lang=pt', []), { ...plain, lang: 'pt-BR', adjusted: false });
+  assert.deepEqual(parseQuery('?lang=xx&backend=quantum', ['pt-PT']), { ...plain, lang: 'pt-BR', adjusted: true });
   assert.equal(parseQuery('?embed=1&backend=cpu').embed, true);
+});
+
+test('scenes: known ones in an embed, unknown ones fall back with a notice, none on the full page', () => {
+  for (const name of Object.keys(SCENES)) {
+    assert.deepEqual([parseQuery(`?embed=1&scene=${name}`).scene, parseQuery(`?embed=1&scene=${name}`).sceneUnknown], [name, false]);
+  }
+  assert.deepEqual(Object.keys(SCENES), ['routing', 'capacity', 'balance']);
+  const unknown = parseQuery('?embed=1&scene=dialysis');
+  assert.deepEqual([unknown.scene, unknown.sceneUnknown, unknown.embed], [null, true, true]);
+  assert.deepEqual([parseQuery('?scene=routing').scene, parseQuery('?scene=routing').sceneUnknown], [null, false]);
+  // Every scene names only parts and controls the page has.
+  const parts = ['intake', 'settings', 'clinic', 'busy', 'costs', 'numbers', 'about'];
+  const controls = ['examples', 'presets', 'model', 'router', 'k', 'capacity', 'noise'];
+  for (const scene of [...Object.values(SCENES), COMPACT_EMBED]) {
+    assert.ok(scene.parts.every((p) => parts.includes(p)), JSON.stringify(scene));
+    assert.ok(scene.controls === null || scene.controls.every((c) => controls.includes(c)), JSON.stringify(scene));
+  }
 });
