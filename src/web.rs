@@ -4,6 +4,10 @@
 
 use crate::engine::{BackendChoice, Engine as Inner};
 use crate::gpu::GpuError;
+use crate::model::dataset::Dataset;
+use crate::model::session::{RunOptions, Session};
+use crate::model::tokenizer::Tokenizer;
+use crate::model::train::StepReport;
 use crate::model::triage::{MAX_CHARS, MAX_TOKENS, Triage, TriageError, TriageTrace};
 use crate::moe::config::{CAPACITY_FACTOR_RANGE, MAX_DIM, MAX_EXPERTS, MAX_NOISE_SCALE};
 use crate::moe::network::{self, DEVICES, Device, LINKS, Link, NetworkOptions, Placement, RoutedSlots, SIZES, Sizes};
@@ -465,4 +469,100 @@ fn trace_to_js(t: &Trace, tokens: Option<&[TokenView]>) -> Result<JsValue, Facad
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, FacadeError> {
     let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
     value.serialize(&serializer).map_err(|e| FacadeError(coded_error("internal", &e.to_string(), None)))
+}
+
+/// A training run in the browser: the receptionist learning, one step at a time, on the
+/// shipped dataset. CPU path (the GPU path runs the same stages as kernels).
+#[wasm_bindgen]
+pub struct Training {
+    session: Rc<RefCell<Session>>,
+    tokenizer: Rc<Tokenizer>,
+}
+
+#[wasm_bindgen]
+impl Training {
+    /// `await Training.create({dataset: Uint8Array, tokenizer: string, options?: {experts,
+    /// top_k, router, expert_kind, shared_experts, balance: "none" | "aux" | "bias",
+    /// balance_strength, z_loss, learning_rate, batch, noise, seed, capacity_factor,
+    /// steps}})`; rejects with a coded Error for bad options.
+    pub async fn create(options: JsValue) -> Result<Training, JsValue> {
+        if !options.is_object() {
+            return Err(bad_options("Training.create needs {dataset: Uint8Array, tokenizer: string}").into());
+        }
+        let keys: Vec<String> =
+            Object::keys(options.unchecked_ref::<Object>()).iter().filter_map(|k| k.as_string()).collect();
+        if let Some(unknown) = keys.iter().find(|k| !["dataset", "tokenizer", "options"].contains(&k.as_str())) {
+            return Err(bad_options(format!(
+                "Training.create options: unknown field `{unknown}`, expected `dataset`, `tokenizer` or `options`"
+            ))
+            .into());
+        }
+        let dataset = Reflect::get(&options, &"dataset".into())
+            .ok()
+            .and_then(|d| d.dyn_into::<Uint8Array>().ok())
+            .ok_or_else(|| bad_options("options.dataset must be a Uint8Array of dataset.safetensors"))?
+            .to_vec();
+        let tokenizer = Reflect::get(&options, &"tokenizer".into())
+            .ok()
+            .and_then(|t| t.as_string())
+            .ok_or_else(|| bad_options("options.tokenizer must be the text of tokenizer.json"))?;
+        let tokenizer = Tokenizer::from_json(&tokenizer).map_err(|e| FacadeError::from(TriageError::from(e)))?;
+        let run: RunOptions =
+            parse_options(Reflect::get(&options, &"options".into()).unwrap_or(JsValue::UNDEFINED), "training options")?;
+        let vocab = tokenizer.vocab_size();
+        let data = Dataset::from_safetensors(&dataset, vocab).map_err(FacadeError::from)?;
+        let session = Session::new(run, data, vocab).map_err(FacadeError::from)?;
+        Ok(Training { session: Rc::new(RefCell::new(session)), tokenizer: Rc::new(tokenizer) })
+    }
+
+    /// Takes `steps` optimiser steps (1 to 1,000) and returns the last one's report:
+    /// `{step, cross_entropy, balance, z_loss, total, correct, sentences, demand}`.
+    pub fn step(&self, steps: u32) -> Result<JsValue, JsValue> {
+        if !(1..=1000).contains(&steps) {
+            return Err(bad_options(format!("steps must be 1 to 1000, not {steps}")).into());
+        }
+        let mut session = self.session.try_borrow_mut().map_err(|_| busy("the training is busy"))?;
+        let mut report = None;
+        for _ in 0..steps {
+            report = Some(session.step());
+        }
+        #[derive(Serialize)]
+        struct Stepped<'a> {
+            step: usize,
+            #[serde(flatten)]
+            report: &'a StepReport,
+        }
+        let report = report.expect("at least one step");
+        Ok(to_js(&Stepped { step: session.steps_taken(), report: &report })?)
+    }
+
+    /// Measured on the held-out sentences, routed one at a time as the clinic routes them:
+    /// `{step, accuracy: [[lang, share]], load, load_max_over_mean, load_min_over_mean,
+    /// specialty_by_doctor, labels}`.
+    pub fn measure(&self) -> Result<JsValue, JsValue> {
+        let session = self.session.try_borrow().map_err(|_| busy("the training is busy"))?;
+        Ok(to_js(&session.measure())?)
+    }
+
+    /// The model's configuration, as `Clinic.config()` gives it.
+    pub fn config(&self) -> Result<JsValue, JsValue> {
+        Ok(to_js(&self.session.borrow().weights().config)?)
+    }
+
+    /// The model as it is now, as a safetensors file in the shipped models' format: what
+    /// `Clinic.create({model})` and `moe-clinic route --model PATH` load.
+    #[wasm_bindgen(js_name = exportModel)]
+    pub fn export_model(&self) -> Result<Uint8Array, JsValue> {
+        let bytes = self.session.borrow().weights().to_safetensors("F32").map_err(FacadeError::from)?;
+        Ok(Uint8Array::from(&bytes[..]))
+    }
+
+    /// The model's measured card (the shipped cards' format).
+    #[wasm_bindgen(js_name = exportCard)]
+    pub fn export_card(&self) -> Result<JsValue, JsValue> {
+        let tokenizer = Rc::clone(&self.tokenizer);
+        let piece = move |id: u32| tokenizer.piece(id).unwrap_or("?").to_string();
+        let (_, card) = self.session.borrow().export(piece).map_err(FacadeError::from)?;
+        Ok(to_js(&card)?)
+    }
 }

@@ -254,3 +254,50 @@ async fn clinic_routes_and_prices_its_network() {
     let err = Clinic::create(options.into()).await.err().expect("unknown field");
     assert!(String::from(err.dyn_into::<js_sys::Error>().unwrap().message()).contains("sharedExperts"));
 }
+
+/// The receptionist learning in the browser: a run from the page's defaults (a few steps),
+/// its held-out measurements, its model loaded back into a clinic, and bad options.
+#[wasm_bindgen_test]
+async fn training_runs_measures_and_exports_a_model_the_clinic_loads() {
+    use moe_clinic::web::{Clinic, Training};
+    let tokenizer: JsValue = include_str!("../www/models/tokenizer.json").into();
+    let dataset: JsValue = js_sys::Uint8Array::from(&include_bytes!("../www/models/dataset.safetensors")[..]).into();
+    let create = |options: &str| {
+        let object = js_sys::Object::new();
+        js_sys::Reflect::set(&object, &"dataset".into(), &dataset).unwrap();
+        js_sys::Reflect::set(&object, &"tokenizer".into(), &tokenizer).unwrap();
+        js_sys::Reflect::set(&object, &"options".into(), &js_sys::JSON::parse(options).unwrap()).unwrap();
+        Training::create(object.into())
+    };
+    let training = create(r#"{"experts": 4, "seed": 3, "batch": 16}"#).await.expect("a run");
+    let first = training.step(1).unwrap();
+    let after = training.step(40).unwrap();
+    assert_eq!(get(&after, "step").as_f64(), Some(41.0));
+    let loss = |r: &JsValue| get(r, "cross_entropy").as_f64().unwrap();
+    assert!(loss(&after) < loss(&first), "the loss falls: {} then {}", loss(&first), loss(&after));
+    let measured = training.measure().unwrap();
+    let load: Vec<f64> = serde_wasm_bindgen::from_value(get(&measured, "load")).unwrap();
+    assert_eq!(load.len(), 4);
+    assert!((load.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{load:?}");
+
+    // The model as it is now, in the shipped format: a clinic routes with it.
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"model".into(), &training.export_model().unwrap().into()).unwrap();
+    js_sys::Reflect::set(&options, &"tokenizer".into(), &tokenizer).unwrap();
+    js_sys::Reflect::set(&options, &"backend".into(), &"cpu".into()).unwrap();
+    let clinic = Clinic::create(options.into()).await.expect("the exported model loads");
+    let trace = JsFuture::from(clinic.route("Itchy rash on my arms".into(), JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(get(&trace, "num_experts").as_f64(), Some(4.0));
+    let card = training.export_card().unwrap();
+    assert_eq!(get(&get(&card, "config"), "name").as_string().as_deref(), Some("trained-in-browser"));
+
+    for (options, needle) in [
+        (r#"{"experts": 40}"#, "experts must be 2 to 16"),
+        (r#"{"learningRate": 0.1}"#, "learningRate"),
+        (r#"{"balance": "fiscal"}"#, "fiscal"),
+    ] {
+        let err = create(options).await.err().expect(needle);
+        let message = String::from(err.dyn_into::<js_sys::Error>().unwrap().message());
+        assert!(message.contains(needle), "{message}");
+    }
+}
