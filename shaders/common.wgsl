@@ -27,6 +27,24 @@ struct Params {
     max_rows: u32,
     // Whether the token-choice routers rank by p * selection (DeepSeek-V3's balancing bias).
     has_selection: u32,
+    // Training (the clinic model around the layer): sentences in the batch, vocabulary,
+    // the mixer's taps, values trained, tensors in the `tensors` table.
+    sentences: u32,
+    vocab: u32,
+    conv_width: u32,
+    trainable: u32,
+    tensor_count: u32,
+    // The loss's weights: the balance loss's alpha (0 when off), the z-loss's, and
+    // DeepSeek-V3's bias update speed gamma.
+    balance_alpha: f32,
+    z_loss: f32,
+    gamma: f32,
+    // AdamW at this step: the learning rate, the decoupled weight decay and the bias
+    // corrections 1 - beta^step.
+    learning_rate: f32,
+    weight_decay: f32,
+    correction1: f32,
+    correction2: f32,
     // A uniform's size is a multiple of 16 bytes.
     pad0: u32,
     pad1: u32,
@@ -42,6 +60,18 @@ const ROUTER_TOKEN_CHOICE: u32 = 2u;
 const ROUTER_EXPERT_CHOICE: u32 = 3u;
 const ROUTER_DENSE: u32 = 4u;
 const ROUTER_MIXTRAL: u32 = 0u;
+
+// The triage head's classes. Keep in sync with clinic::CLASSES.
+const CLASSES: u32 = 4u;
+// AdamW's constants. Keep in sync with train::BETA1, BETA2, EPSILON.
+const ADAM_BETA1: f32 = 0.9;
+const ADAM_BETA2: f32 = 0.999;
+const ADAM_EPSILON: f32 = 1e-8;
+
+// Tokens of the sentence from `start` to `end`, at least 1 (as clinic::Segments::len_of).
+fn sentence_length(start: u32, end: u32) -> f32 {
+    return f32(max(end - start, 1u));
+}
 
 // The expert table, over n = total_experts: [offsets (n + 1) | demand (n) | seated (n)].
 // Indices into it; keep in sync with gpu::kernels::ExpertTable.

@@ -4,7 +4,7 @@
 //! only: runs everywhere, with or without an adapter.
 #![cfg(not(target_arch = "wasm32"))]
 
-use moe_clinic::gpu::kernels::{self, Access, COMMON, Kernel, STAGES};
+use moe_clinic::gpu::kernels::{self, Access, COMMON, Kernel, STAGES, TRAINING_STAGES};
 use naga::valid::{Capabilities, ValidationFlags, Validator};
 use naga::{AddressSpace, StorageAccess, TypeInner};
 
@@ -28,10 +28,13 @@ fn every_shader_file_is_in_the_kernel_table() {
         .map(|name| name.trim_end_matches(".wgsl").to_string())
         .collect();
     files.sort();
-    let mut table: Vec<String> = kernels::all().map(|k| k.name.to_string()).collect();
+    let mut table: Vec<String> = kernels::training().map(|k| k.name.to_string()).collect();
     table.sort();
     assert!(!files.is_empty(), "no shaders found in {dir}");
     assert_eq!(files, table, "shaders/ and the kernel table disagree");
+    // A training step runs every kernel, a layer forward's among them, each once.
+    assert_eq!(kernels::training().count(), TRAINING_STAGES.iter().map(|(_, k)| k.len()).sum::<usize>());
+    assert!(kernels::all().all(|k| kernels::training().any(|t| t.name == k.name)));
     assert_eq!(kernels::all().count(), STAGES.iter().map(|(_, k)| k.len()).sum::<usize>());
 }
 
@@ -39,7 +42,7 @@ fn every_shader_file_is_in_the_kernel_table() {
 fn every_kernel_validates_with_naga() {
     assert!(!COMMON.is_empty());
     let mut count = 0;
-    for kernel in kernels::all() {
+    for kernel in kernels::training() {
         let module = parse(kernel);
         let entry = module.entry_points.iter().find(|ep| ep.name == kernel.name);
         assert!(entry.is_some(), "{} has no entry point named after it", kernel.name);
@@ -54,7 +57,7 @@ fn every_kernel_validates_with_naga() {
         }
         count += 1;
     }
-    assert!(count >= 10, "only {count} kernels found");
+    assert!(count >= 30, "only {count} kernels found");
 }
 
 /// The binding list of the table against naga's reflection of the source: a buffer bound
@@ -62,7 +65,7 @@ fn every_kernel_validates_with_naga() {
 /// fails here instead of on a GPU.
 #[test]
 fn bindings_match_the_kernel_table() {
-    for kernel in kernels::all() {
+    for kernel in kernels::training() {
         let module = parse(kernel);
         let mut reflected: Vec<(u32, &naga::GlobalVariable)> = module
             .global_variables

@@ -3,39 +3,20 @@
 //! once and reads back once. Which buffers a kernel binds, and its grid, come from the
 //! kernel table (`kernels.rs`); this file only owns the buffers and records.
 
-use super::context::{GpuContext, Pipeline};
-use super::error::{GpuError, Result};
+use super::context::GpuContext;
+use super::error::Result;
 use super::kernels::{self, Buf, ExpertTable, GridSizes, Kernel, MAX_GROUPS, Override, Params, STAGES, When};
+use super::program::{Buffers, ErrorScopes, Limits, Program, staging_buffer, storage_buffer, storage_init};
 use crate::moe::reference::{self, Dims, LayerRun, ROW_BLOCK, UNLIMITED, check_forward, seat_limit};
 use crate::moe::trace::{BackendInfo, RoutingOutputs, StageTime, Timings};
 use crate::moe::{Architecture, ExpertKind, LayerWeights, RouterKind, Routing, Trace};
-use std::collections::HashMap;
 use std::rc::Rc;
 
-/// The buffers of a layer, by [`Buf`]: the weights and `params` for the layer's life, the
-/// work buffers until they must grow.
-struct Buffers(Vec<Option<wgpu::Buffer>>);
-
-impl Buffers {
-    fn new() -> Self {
-        Buffers(Buf::ALL.iter().map(|_| None).collect())
-    }
-
-    fn set(&mut self, buf: Buf, buffer: wgpu::Buffer) {
-        self.0[buf.index()] = Some(buffer);
-    }
-
-    fn get(&self, buf: Buf) -> &wgpu::Buffer {
-        self.0[buf.index()].as_ref().unwrap_or_else(|| panic!("buffer {} was never allocated", buf.name()))
-    }
-}
-
-/// The work buffers' sizes, the bind groups made against them, and the staging buffer.
+/// The work buffers' sizes and the staging buffer.
 struct Work {
     tokens: usize,
     total_slots: usize,
     staging: wgpu::Buffer,
-    bind_groups: HashMap<&'static str, wgpu::BindGroup>,
 }
 
 /// Timestamp queries: two per stage, resolved into a buffer copied with the results.
@@ -54,7 +35,7 @@ pub struct GpuLayer {
     buffers: Buffers,
     work: Option<Work>,
     timestamps: Option<Timestamps>,
-    pipelines: HashMap<&'static str, Rc<Pipeline>>,
+    program: Program,
 }
 
 /// What a forward reads back: the trace's arrays, or every intermediate buffer.
@@ -78,7 +59,7 @@ impl GpuLayer {
         limits.check_buffer("one expert weight matrix stack (w1, w2 or w3)", n * ffp * dp * 4)?;
 
         let scope = ErrorScopes::push(&ctx.device);
-        let mut buffers = Buffers::new();
+        let mut buffers = Buffers::default();
         let upload = |buf: Buf, data: &[f32]| storage_init(&ctx.device, buf.name(), data);
         let w3 = if arch.expert_kind == ExpertKind::Swiglu { &weights.w3 } else { &weights.w1 };
         buffers.set(Buf::Router, upload(Buf::Router, &pad(&weights.router, arch.num_experts, d, dp)));
@@ -86,7 +67,7 @@ impl GpuLayer {
         buffers.set(Buf::RouterBias, upload(Buf::RouterBias, bias));
         let selection = weights.selection_multipliers();
         let has_selection = !selection.is_empty();
-        buffers.set(Buf::Selection, upload(Buf::Selection, if has_selection { &selection } else { &[1.0] }));
+        buffers.set(Buf::Selection, upload(Buf::Selection, if has_selection { &selection[..] } else { &[1.0] }));
         buffers.set(Buf::W1, upload(Buf::W1, &pad_stack(&weights.w1, n, ff, d, ffp, dp)));
         buffers.set(Buf::W3, upload(Buf::W3, &pad_stack(w3, n, ff, d, ffp, dp)));
         buffers.set(Buf::W2, upload(Buf::W2, &pad_stack(&weights.w2, n, d, ff, dp, ffp)));
@@ -113,16 +94,11 @@ impl GpuLayer {
             }),
             period_ns,
         });
-        let pipelines = kernels::all()
-            .map(|k| {
-                let value = |o: Override| match o {
-                    Override::ExpertKind => arch.expert_kind.code(),
-                };
-                (k.name, ctx.pipeline(k, value))
-            })
-            .collect();
+        let program = Program::new(&ctx, kernels::all(), |o| match o {
+            Override::ExpertKind => arch.expert_kind.code(),
+        });
         scope.pop().await?;
-        Ok(GpuLayer { ctx, arch, has_selection, d4, ff4, buffers, work: None, timestamps, pipelines })
+        Ok(GpuLayer { ctx, arch, has_selection, d4, ff4, buffers, work: None, timestamps, program })
     }
 
     pub fn context(&self) -> &Rc<GpuContext> {
@@ -294,57 +270,15 @@ impl GpuLayer {
     }
 
     fn params_for(&self, routing: &Routing, dims: &Dims) -> Params {
-        let noise = routing.noise.filter(|n| n.scale != 0.0);
-        Params {
-            tokens: dims.tokens as u32,
-            d4: self.d4 as u32,
-            ff4: self.ff4 as u32,
-            experts: dims.experts as u32,
-            total_experts: dims.total_experts as u32,
-            slots: dims.slots as u32,
-            total_slots: dims.total_slots as u32,
-            top_k: dims.top_k as u32,
-            router: routing.router.code(),
-            seat_limit: seat_limit(&self.arch, routing, dims.tokens),
-            choose: routing.expert_capacity(&self.arch, dims.tokens).unwrap_or(dims.tokens) as u32,
-            noise_on: u32::from(noise.is_some()),
-            noise_seed: noise.map_or(0, |n| n.seed),
-            noise_scale: noise.map_or(0.0, |n| n.scale),
-            has_bias: u32::from(self.arch.router_bias),
-            max_rows: dims.max_rows() as u32,
-            has_selection: u32::from(self.has_selection),
-            ..Params::default()
-        }
+        layer_params(&self.arch, routing, dims, (self.d4, self.ff4), self.has_selection)
     }
 
     /// Records the stages of the kernel table, each a compute pass with timestamps where
     /// available, each kernel with its own grid.
     fn record(&self, encoder: &mut wgpu::CommandEncoder, routing: &Routing, dims: &Dims) {
-        let work = self.work.as_ref().expect("ensure_capacity allocates");
-        let sizes = GridSizes {
-            tokens: dims.tokens as u32,
-            experts: dims.experts as u32,
-            total_experts: dims.total_experts as u32,
-            total_slots: dims.total_slots as u32,
-            d4: self.d4 as u32,
-            ff4: self.ff4 as u32,
-            blocks: dims.max_rows().div_ceil(ROW_BLOCK) as u32,
-        };
-        for (stage, (label, stage_kernels)) in STAGES.iter().enumerate() {
-            let timestamp_writes = self.timestamps.as_ref().map(|ts| wgpu::ComputePassTimestampWrites {
-                query_set: &ts.queries,
-                beginning_of_pass_write_index: Some(2 * stage as u32),
-                end_of_pass_write_index: Some(2 * stage as u32 + 1),
-            });
-            let mut pass =
-                encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(label), timestamp_writes });
-            for kernel in stage_kernels.iter().filter(|k| runs(k, routing)) {
-                let (x, y, z) = kernel.grid.workgroups(&sizes);
-                pass.set_pipeline(&self.pipelines[kernel.name].pipeline);
-                pass.set_bind_group(0, &work.bind_groups[kernel.name], &[]);
-                pass.dispatch_workgroups(x, y, z);
-            }
-        }
+        let sizes = GridSizes::of(dims, self.d4, self.ff4);
+        let timestamps = self.timestamps.as_ref().map(|ts| &ts.queries);
+        self.program.record(encoder, &STAGES, &sizes, |k| runs(k, routing), timestamps);
     }
 
     /// Grows the work buffers (doubling) when this forward needs more than they hold.
@@ -362,23 +296,8 @@ impl GpuLayer {
         let total_slots = grow(dims.total_slots, held.1).min(dims.experts + self.arch.shared_experts);
         let sized = Dims { tokens, total_slots, ..*dims };
         let limits = Limits::of(&self.ctx);
-        let (e, n) = (dims.experts, dims.total_experts);
-        let rows = sized.max_rows();
-        let assignments = sized.assignments();
-        let blocks = rows.div_ceil(ROW_BLOCK);
-        let bytes = |buf: Buf| -> usize {
-            match buf {
-                Buf::X | Buf::Y => tokens * self.d4 * 16,
-                Buf::Logits | Buf::Probs | Buf::Taken => tokens * e * 4,
-                Buf::AssignExpert | Buf::AssignGate | Buf::Position | Buf::SlotRow => assignments * 4,
-                Buf::ExpertTable => ExpertTable { experts: n }.entries() * 4,
-                Buf::BlockExpert => blocks * 4,
-                Buf::RowToken | Buf::RowSlot => rows * 4,
-                Buf::Hidden => rows * self.ff4 * 16,
-                Buf::ExpertOut => rows * self.d4 * 16,
-                Buf::Params | Buf::Router | Buf::RouterBias | Buf::Selection | Buf::W1 | Buf::W3 | Buf::W2 => 0,
-            }
-        };
+        let blocks = sized.max_rows().div_ceil(ROW_BLOCK);
+        let bytes = |buf: Buf| work_bytes(buf, &sized, self.d4, self.ff4);
         for (what, buf) in [
             ("the hidden states", Buf::X),
             ("the router logits", Buf::Logits),
@@ -396,29 +315,43 @@ impl GpuLayer {
         let staging_size =
             Readback::layout(&sized, self.d4, self.ff4, RouterKind::Mixtral, Readout::Trace, self.timestamps.is_some())
                 .total;
-        let bind_groups = kernels::all().map(|kernel| (kernel.name, self.bind_group(kernel))).collect();
+        self.program.bind(&self.buffers, kernels::all());
         let staging = staging_buffer(&self.ctx.device, staging_size);
         scope.pop().await?;
-        self.work = Some(Work { tokens, total_slots, staging, bind_groups });
+        self.work = Some(Work { tokens, total_slots, staging });
         Ok(())
     }
+}
 
-    /// A kernel's bind group: its table's buffers, in `@binding` order.
-    fn bind_group(&self, kernel: &Kernel) -> wgpu::BindGroup {
-        let entries: Vec<wgpu::BindGroupEntry> = kernel
-            .bindings
-            .iter()
-            .enumerate()
-            .map(|(i, &(buf, _))| wgpu::BindGroupEntry {
-                binding: i as u32,
-                resource: self.buffers.get(buf).as_entire_binding(),
-            })
-            .collect();
-        self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some(kernel.name),
-            layout: &self.pipelines[kernel.name].layout,
-            entries: &entries,
-        })
+/// The uniform's layer fields for a forward of `dims` with `routing` (the training fields
+/// stay 0).
+pub(crate) fn layer_params(
+    arch: &Architecture,
+    routing: &Routing,
+    dims: &Dims,
+    (d4, ff4): (usize, usize),
+    has_selection: bool,
+) -> Params {
+    let noise = routing.noise.filter(|n| n.scale != 0.0);
+    Params {
+        tokens: dims.tokens as u32,
+        d4: d4 as u32,
+        ff4: ff4 as u32,
+        experts: dims.experts as u32,
+        total_experts: dims.total_experts as u32,
+        slots: dims.slots as u32,
+        total_slots: dims.total_slots as u32,
+        top_k: dims.top_k as u32,
+        router: routing.router.code(),
+        seat_limit: seat_limit(arch, routing, dims.tokens),
+        choose: routing.expert_capacity(arch, dims.tokens).unwrap_or(dims.tokens) as u32,
+        noise_on: u32::from(noise.is_some()),
+        noise_seed: noise.map_or(0, |n| n.seed),
+        noise_scale: noise.map_or(0.0, |n| n.scale),
+        has_bias: u32::from(arch.router_bias),
+        max_rows: dims.max_rows() as u32,
+        has_selection: u32::from(has_selection),
+        ..Params::default()
     }
 }
 
@@ -427,11 +360,29 @@ fn runs(kernel: &Kernel, routing: &Routing) -> bool {
     match kernel.when {
         When::Always => true,
         When::ExpertChoice => routing.router == RouterKind::ExpertChoice,
+        When::SelectionBias => false,
+    }
+}
+
+/// Bytes of a layer work buffer for a forward of `sized` (its largest tokens and slots).
+pub(crate) fn work_bytes(buf: Buf, sized: &Dims, d4: usize, ff4: usize) -> usize {
+    let (tokens, e) = (sized.tokens, sized.experts);
+    let rows = sized.max_rows();
+    match buf {
+        Buf::X | Buf::Y => tokens * d4 * 16,
+        Buf::Logits | Buf::Probs | Buf::Taken => tokens * e * 4,
+        Buf::AssignExpert | Buf::AssignGate | Buf::Position | Buf::SlotRow => sized.assignments() * 4,
+        Buf::ExpertTable => ExpertTable { experts: sized.total_experts }.entries() * 4,
+        Buf::BlockExpert => rows.div_ceil(ROW_BLOCK) * 4,
+        Buf::RowToken | Buf::RowSlot => rows * 4,
+        Buf::Hidden => rows * ff4 * 16,
+        Buf::ExpertOut => rows * d4 * 16,
+        other => unreachable!("{} is not a layer work buffer", other.name()),
     }
 }
 
 /// The buffers a forward writes, reallocated when they grow.
-const WORK_BUFFERS: [Buf; 15] = [
+pub(crate) const WORK_BUFFERS: [Buf; 15] = [
     Buf::X,
     Buf::Logits,
     Buf::Probs,
@@ -546,103 +497,6 @@ impl Readback {
     }
 }
 
-/// Captures validation and out-of-memory errors of the commands recorded while it is
-/// pushed, so that a bug becomes an error value instead of wgpu's default panic.
-struct ErrorScopes {
-    out_of_memory: wgpu::ErrorScopeGuard,
-    validation: wgpu::ErrorScopeGuard,
-}
-
-impl ErrorScopes {
-    fn push(device: &wgpu::Device) -> Self {
-        let out_of_memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
-        ErrorScopes { out_of_memory, validation }
-    }
-
-    async fn pop(self) -> Result<()> {
-        // Scopes pop in reverse order of their pushes.
-        let validation = self.validation.pop();
-        let out_of_memory = self.out_of_memory.pop();
-        if let Some(error) = validation.await {
-            return Err(GpuError::Validation(error.to_string()));
-        }
-        if let Some(error) = out_of_memory.await {
-            return Err(GpuError::OutOfMemory(error.to_string()));
-        }
-        Ok(())
-    }
-}
-
-/// The adapter limits a layer's sizes are checked against, for errors that name them.
-struct Limits {
-    binding: u64,
-    buffer: u64,
-    groups: u32,
-}
-
-impl Limits {
-    fn of(ctx: &GpuContext) -> Self {
-        Limits {
-            binding: ctx.limits.max_storage_buffer_binding_size,
-            buffer: ctx.limits.max_buffer_size,
-            groups: ctx.limits.max_compute_workgroups_per_dimension,
-        }
-    }
-
-    fn check_buffer(&self, what: &str, bytes: usize) -> Result<()> {
-        let (limit, allowed) = if self.binding <= self.buffer {
-            ("max_storage_buffer_binding_size", self.binding)
-        } else {
-            ("max_buffer_size", self.buffer)
-        };
-        if bytes as u64 > allowed {
-            return Err(GpuError::Limit {
-                what: what.to_string(),
-                needed: mib(bytes as u64),
-                limit,
-                allowed: mib(allowed),
-            });
-        }
-        Ok(())
-    }
-
-    fn check_groups(&self, groups: usize) -> Result<()> {
-        if groups as u64 > self.groups as u64 {
-            return Err(GpuError::Limit {
-                what: "the expert matmul grid".into(),
-                needed: format!("{groups} workgroups in z"),
-                limit: "max_compute_workgroups_per_dimension",
-                allowed: self.groups.to_string(),
-            });
-        }
-        Ok(())
-    }
-}
-
-fn mib(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
-}
-
-fn storage_buffer(device: &wgpu::Device, label: &str, bytes: usize) -> wgpu::Buffer {
-    device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some(label),
-        // Zero-sized bindings are invalid; 16 bytes is the smallest vec4.
-        size: (bytes.max(16) as u64).div_ceil(16) * 16,
-        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    })
-}
-
-fn staging_buffer(device: &wgpu::Device, size: u64) -> wgpu::Buffer {
-    device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("staging"),
-        size,
-        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    })
-}
-
 /// Keeps the first `cols` of every row of width `padded`: the GPU's vec4 rows back to
 /// the reference's widths.
 fn unpad(data: &[f32], padded: usize, cols: usize) -> Vec<f32> {
@@ -650,18 +504,6 @@ fn unpad(data: &[f32], padded: usize, cols: usize) -> Vec<f32> {
         return data.to_vec();
     }
     data.chunks_exact(padded).flat_map(|row| &row[..cols]).copied().collect()
-}
-
-fn storage_init(device: &wgpu::Device, label: &str, data: &[f32]) -> wgpu::Buffer {
-    use wgpu::util::DeviceExt;
-    // Zero-sized bindings are invalid, and vec4 arrays want whole vec4s.
-    let mut contents = data.to_vec();
-    contents.resize(data.len().max(4).div_ceil(4) * 4, 0.0);
-    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some(label),
-        contents: bytemuck::cast_slice(&contents),
-        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-    })
 }
 
 /// Copies `rows` rows of width `cols` into rows of width `padded` (zeros after).

@@ -8,7 +8,7 @@ use super::corpus::{CorpusSpec, generate};
 use super::dataset::{Dataset, balanced_sample};
 use super::labels::{Lang, Specialty};
 use super::tokenizer::Tokenizer;
-use super::train::{Balance, EpochLog, Sample, TrainSpec, train};
+use super::train::{Balance, EpochLog, RunnerFactory, Sample, TrainSpec, cpu_runner, train_with};
 use crate::moe::{Architecture, Capacity, ExpertKind, MoeError, Result, RouterKind, Routing, Style};
 use serde::Serialize;
 
@@ -208,6 +208,17 @@ pub fn build(
     presets: &[Preset],
     corpus: &CorpusSpec,
     handwritten_tsv: &str,
+    progress: impl FnMut(&str, &EpochLog),
+) -> Result<Built> {
+    build_with(presets, corpus, handwritten_tsv, &cpu_runner, progress)
+}
+
+/// As [`build`], training with the runner `make` returns (the GPU's, say).
+pub fn build_with(
+    presets: &[Preset],
+    corpus: &CorpusSpec,
+    handwritten_tsv: &str,
+    make: RunnerFactory,
     mut progress: impl FnMut(&str, &EpochLog),
 ) -> Result<Built> {
     let data = generate(corpus);
@@ -227,7 +238,8 @@ pub fn build(
     for preset in presets {
         let config = preset.config(tokenizer.vocab_size());
         let mut weights = ClinicWeights::init(config, preset.spec.seed, preset.spec.context_identity);
-        let epochs = train(&mut weights, &train_set, &preset.spec, |log| progress(preset.name, log));
+        let epochs = train_with(&mut weights, &train_set, &preset.spec, make, |log| progress(preset.name, log))
+            .map_err(|e| MoeError::Config(format!("training {}: {e}", preset.name)))?;
         let bytes = weights.to_safetensors(DTYPE)?;
         // Measure what ships: the F16 weights as the page and the CLI will load them.
         let shipped = ClinicWeights::from_safetensors(&bytes)?;

@@ -279,7 +279,8 @@ pub struct Trainer {
 
 impl Trainer {
     pub fn new(mut weights: ClinicWeights, spec: TrainSpec, total_steps: usize) -> Self {
-        if let Balance::Bias { .. } = spec.balance {
+        // DeepSeek-V3's bias starts at zero, or where an earlier run left it.
+        if matches!(spec.balance, Balance::Bias { .. }) && weights.moe.selection_bias.is_empty() {
             weights.moe.selection_bias = vec![0.0; weights.config.moe.num_experts];
         }
         let moments = weights
@@ -290,13 +291,9 @@ impl Trainer {
         Trainer { weights, spec, moments, step: 0, total_steps }
     }
 
-    /// The routing a training step uses: the model's, with the training capacity factor.
+    /// The routing a training step uses.
     pub fn routing(&self) -> Routing {
-        let mut routing = self.weights.config.routing;
-        if let (Some(factor), Capacity::Factor(_)) = (self.spec.capacity_factor, routing.capacity) {
-            routing.capacity = Capacity::Factor(factor);
-        }
-        routing
+        training_routing(&self.weights.config.routing, &self.spec)
     }
 
     /// One optimiser step on `batch`; returns its losses (before the update).
@@ -313,6 +310,43 @@ impl Trainer {
         }
         report
     }
+}
+
+/// The routing a training step uses: the model's, with the training capacity factor.
+pub fn training_routing(routing: &Routing, spec: &TrainSpec) -> Routing {
+    let mut routing = *routing;
+    if let (Some(factor), Capacity::Factor(_)) = (spec.capacity_factor, routing.capacity) {
+        routing.capacity = Capacity::Factor(factor);
+    }
+    routing
+}
+
+/// What runs training steps: the CPU twin ([`Trainer`]) or the GPU kernels
+/// (`gpu::train::GpuTrainer`, wrapped by whoever can wait for a GPU).
+pub trait StepRunner {
+    /// One optimiser step on `batch`; its losses before the update.
+    fn step(&mut self, batch: &Batch) -> Result<StepReport, String>;
+    /// The weights as they are now.
+    fn weights(&self) -> Result<ClinicWeights, String>;
+}
+
+impl StepRunner for Trainer {
+    fn step(&mut self, batch: &Batch) -> Result<StepReport, String> {
+        Ok(Trainer::step(self, batch))
+    }
+
+    fn weights(&self) -> Result<ClinicWeights, String> {
+        Ok(self.weights.clone())
+    }
+}
+
+/// Makes the runner of a run: from the initial weights, the recipe and the steps the
+/// learning-rate schedule spans.
+pub type RunnerFactory<'a> = &'a dyn Fn(ClinicWeights, TrainSpec, usize) -> Result<Box<dyn StepRunner>, String>;
+
+/// The CPU twin as a runner.
+pub fn cpu_runner(weights: ClinicWeights, spec: TrainSpec, total_steps: usize) -> Result<Box<dyn StepRunner>, String> {
+    Ok(Box::new(Trainer::new(weights, spec, total_steps)))
 }
 
 /// AdamW on every tensor, in `ClinicWeights::tensors_mut` order.
@@ -343,19 +377,31 @@ pub fn apply(
     }
 }
 
-/// Trains `weights` in place on `samples` for `spec.epochs` epochs; `progress` receives
-/// each epoch's log.
+/// Trains `weights` in place on `samples` for `spec.epochs` epochs on the CPU; `progress`
+/// receives each epoch's log.
 pub fn train(
     weights: &mut ClinicWeights,
     samples: &[Sample],
     spec: &TrainSpec,
-    mut progress: impl FnMut(&EpochLog),
+    progress: impl FnMut(&EpochLog),
 ) -> Vec<EpochLog> {
+    train_with(weights, samples, spec, &cpu_runner, progress).expect("the CPU trainer does not fail")
+}
+
+/// Trains as [`train`] does, with the runner `make` returns (the same batches in the same
+/// order, whatever runs them).
+pub fn train_with(
+    weights: &mut ClinicWeights,
+    samples: &[Sample],
+    spec: &TrainSpec,
+    make: RunnerFactory,
+    mut progress: impl FnMut(&EpochLog),
+) -> Result<Vec<EpochLog>, String> {
     let mut rng = Rng::new(spec.seed);
     let mut order: Vec<usize> = (0..samples.len()).collect();
     let steps_per_epoch = samples.len().div_ceil(spec.batch);
     let vocab = weights.config.vocab_size;
-    let mut trainer = Trainer::new(weights.clone(), *spec, steps_per_epoch * spec.epochs);
+    let mut trainer = make(weights.clone(), *spec, steps_per_epoch * spec.epochs)?;
     let mut logs = Vec::new();
     for epoch in 0..spec.epochs {
         // Fisher-Yates with the run's own generator: the order is part of the seed.
@@ -366,7 +412,7 @@ pub fn train(
         for chunk in order.chunks(spec.batch) {
             let kept: Vec<Sample> =
                 chunk.iter().map(|&i| drop_tokens(&samples[i], spec.token_dropout, &mut rng)).collect();
-            let report = trainer.step(&Batch::new(&kept, vocab));
+            let report = trainer.step(&Batch::new(&kept, vocab))?;
             let n = report.sentences as f32;
             log.cross_entropy += report.cross_entropy * n;
             log.balance += report.balance.unwrap_or(0.0) * n;
@@ -381,8 +427,8 @@ pub fn train(
         progress(&log);
         logs.push(log);
     }
-    *weights = trainer.weights;
-    logs
+    *weights = trainer.weights()?;
+    Ok(logs)
 }
 
 /// A copy of `sample` without each token with probability `p` (never without all).

@@ -18,7 +18,7 @@
 #![allow(clippy::needless_range_loop, reason = "index loops written like the kernels they mirror")]
 
 use super::config::{ExpertKind, RouterKind, Routing};
-use super::reference::{Dims, LayerRun, Rows, UNLIMITED, logsumexp};
+use super::reference::{Dims, LayerRun, Rows, logsumexp};
 use super::weights::LayerWeights;
 
 /// Gradients for every tensor of [`LayerWeights`], same layouts.
@@ -162,7 +162,8 @@ pub fn combine_backward(
     let d = dims.d_model;
     let mut d_out = vec![0.0f32; rows.count() * d];
     for row in 0..rows.count() {
-        if rows.expert(row).is_none() || row_slot[row] == UNLIMITED {
+        // Padding rows past an expert's seated count hold no assignment.
+        if rows.expert(row).is_none() {
             continue;
         }
         let (t, gate) = (row_token[row] as usize, assign_gate[row_slot[row] as usize]);

@@ -55,31 +55,95 @@ impl fmt::Display for Divergence {
     }
 }
 
+/// The values of one array from both runs, and how they must agree.
+pub enum Values<'a> {
+    /// Within |actual - expected| <= atol + rtol |expected|.
+    F32 {
+        actual: &'a [f32],
+        expected: &'a [f32],
+        tolerance: (f32, f32),
+    },
+    /// Exactly.
+    U32 {
+        actual: &'a [u32],
+        expected: &'a [u32],
+    },
+    I32 {
+        actual: &'a [i32],
+        expected: &'a [i32],
+    },
+}
+
+/// One array of one stage to compare.
+pub struct Check<'a> {
+    pub stage: &'static str,
+    pub array: &'static str,
+    pub values: Values<'a>,
+}
+
+impl<'a> Check<'a> {
+    pub fn floats(
+        stage: &'static str,
+        array: &'static str,
+        actual: &'a [f32],
+        expected: &'a [f32],
+        tolerance: (f32, f32),
+    ) -> Self {
+        Check { stage, array, values: Values::F32 { actual, expected, tolerance } }
+    }
+
+    pub fn u32s(stage: &'static str, array: &'static str, actual: &'a [u32], expected: &'a [u32]) -> Self {
+        Check { stage, array, values: Values::U32 { actual, expected } }
+    }
+
+    pub fn i32s(stage: &'static str, array: &'static str, actual: &'a [i32], expected: &'a [i32]) -> Self {
+        Check { stage, array, values: Values::I32 { actual, expected } }
+    }
+
+    fn failure(&self) -> Option<Divergence> {
+        match self.values {
+            Values::F32 { actual, expected, tolerance: (atol, rtol) } => {
+                compare_floats(self.stage, self.array, actual, expected, atol, rtol)
+            }
+            Values::U32 { actual, expected } => exact_eq(self.stage, self.array, actual, expected),
+            Values::I32 { actual, expected } => exact_eq(self.stage, self.array, actual, expected),
+        }
+    }
+}
+
+/// The first failing check, in the order given (data-flow order).
+pub fn first_failure<'a>(checks: impl IntoIterator<Item = Check<'a>>) -> Option<Divergence> {
+    checks.into_iter().find_map(|c| c.failure())
+}
+
 /// The first stage, in data-flow order, where `actual` leaves `expected`; `None` when every
 /// stage agrees. `exact` says whether the integer outputs must match (the inputs clear the
 /// margin rule); without it only the floats before the first decision are compared.
 pub fn first_divergence(actual: &LayerRun, expected: &LayerRun, tol: &Tolerances, exact: bool) -> Option<Divergence> {
-    let floats =
-        |stage, array, a: &[f32], e: &[f32], (atol, rtol): (f32, f32)| compare_floats(stage, array, a, e, atol, rtol);
-    let first = floats("router_logits", "logits", &actual.logits, &expected.logits, tol.logits)
-        .or_else(|| floats("router_softmax", "probs", &actual.probs, &expected.probs, tol.probs));
-    if first.is_some() || !exact {
-        return first;
+    let (a, e) = (actual, expected);
+    let routing = [
+        Check::floats("router_logits", "logits", &a.logits, &e.logits, tol.logits),
+        Check::floats("router_softmax", "probs", &a.probs, &e.probs, tol.probs),
+    ];
+    if !exact {
+        return first_failure(routing);
     }
-    exact_eq("router_expert_choice", "taken", &actual.taken, &expected.taken)
-        .or_else(|| exact_eq("router_select", "assign_expert", &actual.assign_expert, &expected.assign_expert))
-        .or_else(|| floats("router_select", "assign_gate", &actual.assign_gate, &expected.assign_gate, tol.probs))
-        .or_else(|| exact_eq("dispatch_count", "position", &actual.position, &expected.position))
-        .or_else(|| exact_eq("dispatch_count", "demand", &actual.demand, &expected.demand))
-        .or_else(|| exact_eq("dispatch_count", "seated", &actual.seated, &expected.seated))
-        .or_else(|| exact_eq("dispatch_offsets", "offsets", &actual.offsets, &expected.offsets))
-        .or_else(|| exact_eq("dispatch_offsets", "block_expert", &actual.block_expert, &expected.block_expert))
-        .or_else(|| exact_eq("dispatch_scatter", "row_token", &actual.row_token, &expected.row_token))
-        .or_else(|| exact_eq("dispatch_scatter", "row_slot", &actual.row_slot, &expected.row_slot))
-        .or_else(|| exact_eq("dispatch_scatter", "slot_row", &actual.slot_row, &expected.slot_row))
-        .or_else(|| floats("expert_up", "hidden", &actual.hidden, &expected.hidden, tol.outputs))
-        .or_else(|| floats("expert_down", "expert_out", &actual.expert_out, &expected.expert_out, tol.outputs))
-        .or_else(|| floats("combine", "output", &actual.output, &expected.output, tol.outputs))
+    first_failure(routing.into_iter().chain([
+        Check::u32s("router_expert_choice", "taken", &a.taken, &e.taken),
+        Check::i32s("router_select", "assign_expert", &a.assign_expert, &e.assign_expert),
+        Check::floats("router_select", "assign_gate", &a.assign_gate, &e.assign_gate, tol.probs),
+        Check::u32s("dispatch_count", "position", &a.position, &e.position),
+        Check::u32s("dispatch_count", "demand", &a.demand, &e.demand),
+        Check::u32s("dispatch_count", "seated", &a.seated, &e.seated),
+        Check::u32s("dispatch_offsets", "offsets", &a.offsets, &e.offsets),
+        Check::u32s("dispatch_offsets", "block_expert", &a.block_expert, &e.block_expert),
+        Check::u32s("dispatch_scatter", "row_token", &a.row_token, &e.row_token),
+        Check::u32s("dispatch_scatter", "row_slot", &a.row_slot, &e.row_slot),
+        Check::i32s("dispatch_scatter", "slot_row", &a.slot_row, &e.slot_row),
+        Check::floats("expert_up", "hidden", &a.hidden, &e.hidden, tol.outputs),
+        Check::floats("expert_down", "expert_out", &a.expert_out, &e.expert_out, tol.outputs),
+        Check::floats("combine", "output", &a.output, &e.output, tol.outputs),
+    ]))
 }
 
 fn length_mismatch(stage: &'static str, array: &'static str, actual: usize, expected: usize) -> Divergence {

@@ -2,19 +2,30 @@
 //! the seeds (single-threaded, bit for bit on the same kind of machine), and reports.
 
 use clap::Args;
-use moe_clinic::model::build::{Preset, build, index, presets};
+use moe_clinic::gpu::GpuContext;
+use moe_clinic::gpu::train::GpuTrainer;
+use moe_clinic::model::build::{Preset, build_with, index, presets};
 use moe_clinic::model::card::ModelCard;
+use moe_clinic::model::clinic::ClinicWeights;
 use moe_clinic::model::corpus::CorpusSpec;
+use moe_clinic::model::train::{Batch, RunnerFactory, StepReport, StepRunner, TrainSpec, cpu_runner, training_routing};
 use std::path::PathBuf;
+use std::rc::Rc;
 
 #[derive(Args)]
 pub struct TrainArgs {
     /// Models to train (default: all): switch-4, mixtral-8, shared-gp, no-manager.
     #[arg(long = "model")]
     models: Vec<String>,
-    /// Where to write tokenizer.json, NAME.safetensors, NAME.json and index.json.
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/www/models"))]
-    out: PathBuf,
+    /// Where to write tokenizer.json, NAME.safetensors, NAME.json and index.json (default
+    /// www/models on the CPU; target/gpu-models on the GPU, whose floats are not the
+    /// CPU's bit for bit, so that the shipped files are never overwritten by accident).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Where the training steps run: the CPU twin (the shipped models) or the GPU kernels
+    /// (the same stages; an error without an adapter).
+    #[arg(long, default_value = "cpu", value_parser = ["cpu", "gpu"])]
+    backend: String,
     /// Hand-written evaluation sentences (lang, specialty, text; tab-separated).
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/handwritten.tsv"))]
     handwritten: PathBuf,
@@ -37,9 +48,23 @@ pub fn run(args: TrainArgs) -> Result<(), Box<dyn std::error::Error>> {
     };
     let handwritten = std::fs::read_to_string(&args.handwritten)
         .map_err(|e| format!("cannot read {}: {e}", args.handwritten.display()))?;
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    let gpu = args.backend == "gpu";
+    let out = args.out.clone().unwrap_or_else(|| {
+        let folder = if gpu { "target/gpu-models" } else { "www/models" };
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/")).join(folder)
+    });
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let context = if gpu { Some(Rc::new(pollster::block_on(GpuContext::new())?)) } else { None };
+    let make_gpu = |weights: ClinicWeights, spec: TrainSpec, total: usize| -> Result<Box<dyn StepRunner>, String> {
+        let ctx = Rc::clone(context.as_ref().expect("a context for the GPU"));
+        let routing = training_routing(&weights.config.routing, &spec);
+        let trainer =
+            pollster::block_on(GpuTrainer::new(ctx, &weights, spec, routing, total)).map_err(|e| e.to_string())?;
+        Ok(Box::new(GpuRunner(trainer)))
+    };
+    let make: RunnerFactory = if gpu { &make_gpu } else { &cpu_runner };
     let started = std::time::Instant::now();
-    let built = build(&chosen, &CorpusSpec::default(), &handwritten, |name, log| {
+    let built = build_with(&chosen, &CorpusSpec::default(), &handwritten, make, |name, log| {
         eprintln!(
             "{name} epoch {}: cross-entropy {:.4}, balance {:.3}, z-loss {:.3}, train accuracy {:.2}% ({:.0} s)",
             log.epoch,
@@ -51,7 +76,7 @@ pub fn run(args: TrainArgs) -> Result<(), Box<dyn std::error::Error>> {
         );
     })?;
     let write = |name: &str, bytes: &[u8]| {
-        let path = args.out.join(name);
+        let path = out.join(name);
         std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
     };
     write("tokenizer.json", built.tokenizer.to_json().as_bytes())?;
@@ -63,13 +88,23 @@ pub fn run(args: TrainArgs) -> Result<(), Box<dyn std::error::Error>> {
         write(&format!("{}.json", model.name), (serde_json::to_string_pretty(&model.card)? + "\n").as_bytes())?;
         report(&model.card);
     }
-    eprintln!(
-        "wrote {} model(s) to {} in {:.0} s",
-        built.models.len(),
-        args.out.display(),
-        started.elapsed().as_secs_f32()
-    );
+    eprintln!("wrote {} model(s) to {} in {:.0} s", built.models.len(), out.display(), started.elapsed().as_secs_f32());
     Ok(())
+}
+
+/// The GPU trainer as a runner: waits for each step and reads its report back (natively
+/// the one small readback per step costs little; the page reads at most once a frame).
+struct GpuRunner(GpuTrainer);
+
+impl StepRunner for GpuRunner {
+    fn step(&mut self, batch: &Batch) -> Result<StepReport, String> {
+        pollster::block_on(self.0.step(batch)).map_err(|e| e.to_string())?;
+        pollster::block_on(self.0.report()).map_err(|e| e.to_string())
+    }
+
+    fn weights(&self) -> Result<ClinicWeights, String> {
+        pollster::block_on(self.0.weights()).map_err(|e| e.to_string())
+    }
 }
 
 fn report(card: &ModelCard) {
