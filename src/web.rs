@@ -472,7 +472,8 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, FacadeError> {
 }
 
 /// A training run in the browser: the receptionist learning, one step at a time, on the
-/// shipped dataset. CPU path (the GPU path runs the same stages as kernels).
+/// shipped dataset, on WebGPU where the browser has it (every stage a kernel, one
+/// submission per step) or on the CPU twin.
 #[wasm_bindgen]
 pub struct Training {
     session: Rc<RefCell<Session>>,
@@ -481,19 +482,20 @@ pub struct Training {
 
 #[wasm_bindgen]
 impl Training {
-    /// `await Training.create({dataset: Uint8Array, tokenizer: string, options?: {experts,
-    /// top_k, router, expert_kind, shared_experts, balance: "none" | "aux" | "bias",
-    /// balance_strength, z_loss, learning_rate, batch, noise, seed, capacity_factor,
-    /// steps}})`; rejects with a coded Error for bad options.
+    /// `await Training.create({dataset: Uint8Array, tokenizer: string, backend?: "auto" |
+    /// "webgpu" | "cpu", options?: {experts, top_k, router, expert_kind, shared_experts,
+    /// balance: "none" | "aux" | "bias", balance_strength, z_loss, learning_rate, batch,
+    /// noise, seed, capacity_factor, steps}})`; rejects with a coded Error for bad options.
     pub async fn create(options: JsValue) -> Result<Training, JsValue> {
         if !options.is_object() {
             return Err(bad_options("Training.create needs {dataset: Uint8Array, tokenizer: string}").into());
         }
         let keys: Vec<String> =
             Object::keys(options.unchecked_ref::<Object>()).iter().filter_map(|k| k.as_string()).collect();
-        if let Some(unknown) = keys.iter().find(|k| !["dataset", "tokenizer", "options"].contains(&k.as_str())) {
+        let allowed = ["dataset", "tokenizer", "options", "backend"];
+        if let Some(unknown) = keys.iter().find(|k| !allowed.contains(&k.as_str())) {
             return Err(bad_options(format!(
-                "Training.create options: unknown field `{unknown}`, expected `dataset`, `tokenizer` or `options`"
+                "Training.create options: unknown field `{unknown}`, expected `dataset`, `tokenizer`, `backend` or `options`"
             ))
             .into());
         }
@@ -507,62 +509,94 @@ impl Training {
             .and_then(|t| t.as_string())
             .ok_or_else(|| bad_options("options.tokenizer must be the text of tokenizer.json"))?;
         let tokenizer = Tokenizer::from_json(&tokenizer).map_err(|e| FacadeError::from(TriageError::from(e)))?;
+        let backend = Reflect::get(&options, &"backend".into()).unwrap_or(JsValue::UNDEFINED);
+        let backend = match (backend.is_undefined() || backend.is_null(), backend.as_string()) {
+            (true, _) => "auto".to_string(),
+            (false, Some(name)) => name,
+            (false, None) => {
+                return Err(bad_options("options.backend must be \"auto\", \"webgpu\" or \"cpu\"").into());
+            }
+        };
+        let choice: BackendChoice = backend.parse().map_err(FacadeError::from)?;
         let run: RunOptions =
             parse_options(Reflect::get(&options, &"options".into()).unwrap_or(JsValue::UNDEFINED), "training options")?;
         let vocab = tokenizer.vocab_size();
         let data = Dataset::from_safetensors(&dataset, vocab).map_err(FacadeError::from)?;
-        let session = Session::new(run, data, vocab).map_err(FacadeError::from)?;
+        let session = Session::new_on(run, data, vocab, choice).await.map_err(FacadeError::from)?;
         Ok(Training { session: Rc::new(RefCell::new(session)), tokenizer: Rc::new(tokenizer) })
     }
 
-    /// Takes `steps` optimiser steps (1 to 1,000) and returns the last one's report:
-    /// `{step, cross_entropy, balance, z_loss, total, correct, sentences, demand}`.
-    pub fn step(&self, steps: u32) -> Result<JsValue, JsValue> {
-        if !(1..=1000).contains(&steps) {
-            return Err(bad_options(format!("steps must be 1 to 1000, not {steps}")).into());
-        }
-        let mut session = self.session.try_borrow_mut().map_err(|_| busy("the training is busy"))?;
-        let mut report = None;
-        for _ in 0..steps {
-            report = Some(session.step());
-        }
-        #[derive(Serialize)]
-        struct Stepped<'a> {
-            step: usize,
-            #[serde(flatten)]
-            report: &'a StepReport,
-        }
-        let report = report.expect("at least one step");
-        Ok(to_js(&Stepped { step: session.steps_taken(), report: &report })?)
+    /// `{kind, adapter, reason, reason_code}`: where the steps run.
+    pub fn backend(&self) -> Result<JsValue, JsValue> {
+        Ok(to_js(self.session.borrow().backend())?)
     }
 
-    /// Measured on the held-out sentences, routed one at a time as the clinic routes them:
-    /// `{step, accuracy: [[lang, share]], load, load_max_over_mean, load_min_over_mean,
-    /// specialty_by_doctor, labels}`.
-    pub fn measure(&self) -> Result<JsValue, JsValue> {
-        let session = self.session.try_borrow().map_err(|_| busy("the training is busy"))?;
-        Ok(to_js(&session.measure())?)
+    /// Takes `steps` optimiser steps (1 to 1,000) and resolves to the last one's report:
+    /// `{step, cross_entropy, balance, z_loss, total, correct, sentences, demand, by_lang}`.
+    /// On WebGPU: `steps` submissions and one readback.
+    pub fn step(&self, steps: u32) -> Promise {
+        let session = Rc::clone(&self.session);
+        wasm_bindgen_futures::future_to_promise(async move { Ok(training_step(session, steps).await?) })
+    }
+
+    /// Resolves to the held-out measurements, the sentences routed one at a time as the
+    /// clinic routes them: `{step, accuracy: [[lang, share]], load, load_max_over_mean,
+    /// load_min_over_mean, specialty_by_doctor, labels}`.
+    #[expect(clippy::await_holding_refcell_ref, reason = "a step meanwhile is refused by try_borrow_mut")]
+    pub fn measure(&self) -> Promise {
+        let session = Rc::clone(&self.session);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let session = session.try_borrow().map_err(|_| busy("the training is busy"))?;
+            let measured = session.measure().await.map_err(FacadeError::from)?;
+            Ok(to_js(&measured)?)
+        })
     }
 
     /// The model's configuration, as `Clinic.config()` gives it.
     pub fn config(&self) -> Result<JsValue, JsValue> {
-        Ok(to_js(&self.session.borrow().weights().config)?)
+        Ok(to_js(self.session.borrow().config())?)
     }
 
-    /// The model as it is now, as a safetensors file in the shipped models' format: what
-    /// `Clinic.create({model})` and `moe-clinic route --model PATH` load.
+    /// Resolves to the model as it is now, as a safetensors file in the shipped models'
+    /// format (what `Clinic.create({model})` and `moe-clinic route --model PATH` load).
     #[wasm_bindgen(js_name = exportModel)]
-    pub fn export_model(&self) -> Result<Uint8Array, JsValue> {
-        let bytes = self.session.borrow().weights().to_safetensors("F32").map_err(FacadeError::from)?;
-        Ok(Uint8Array::from(&bytes[..]))
+    #[expect(clippy::await_holding_refcell_ref, reason = "a step meanwhile is refused by try_borrow_mut")]
+    pub fn export_model(&self) -> Promise {
+        let session = Rc::clone(&self.session);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let session = session.try_borrow().map_err(|_| busy("the training is busy"))?;
+            let weights = session.weights().await.map_err(FacadeError::from)?;
+            let bytes = weights.to_safetensors("F32").map_err(FacadeError::from)?;
+            Ok(Uint8Array::from(&bytes[..]).into())
+        })
     }
 
-    /// The model's measured card (the shipped cards' format).
+    /// Resolves to the model's measured card (the shipped cards' format).
     #[wasm_bindgen(js_name = exportCard)]
-    pub fn export_card(&self) -> Result<JsValue, JsValue> {
-        let tokenizer = Rc::clone(&self.tokenizer);
-        let piece = move |id: u32| tokenizer.piece(id).unwrap_or("?").to_string();
-        let (_, card) = self.session.borrow().export(piece).map_err(FacadeError::from)?;
-        Ok(to_js(&card)?)
+    #[expect(clippy::await_holding_refcell_ref, reason = "a step meanwhile is refused by try_borrow_mut")]
+    pub fn export_card(&self) -> Promise {
+        let (session, tokenizer) = (Rc::clone(&self.session), Rc::clone(&self.tokenizer));
+        wasm_bindgen_futures::future_to_promise(async move {
+            let session = session.try_borrow().map_err(|_| busy("the training is busy"))?;
+            let piece = |id: u32| tokenizer.piece(id).unwrap_or("?").to_string();
+            let (_, card) = session.export(piece).await.map_err(FacadeError::from)?;
+            Ok(to_js(&card)?)
+        })
     }
+}
+
+#[expect(clippy::await_holding_refcell_ref, reason = "overlapping calls are refused by try_borrow_mut")]
+async fn training_step(session: Rc<RefCell<Session>>, steps: u32) -> Result<JsValue, FacadeError> {
+    if !(1..=1000).contains(&steps) {
+        return Err(bad_options(format!("steps must be 1 to 1000, not {steps}")));
+    }
+    let mut session = session.try_borrow_mut().map_err(|_| busy("the training is busy"))?;
+    let report = session.run(steps as usize).await?;
+    #[derive(Serialize)]
+    struct Stepped<'a> {
+        step: usize,
+        #[serde(flatten)]
+        report: &'a StepReport,
+    }
+    to_js(&Stepped { step: session.steps_taken(), report: &report })
 }

@@ -13,10 +13,8 @@ const SEEDS: u64 = 5;
 fn run(mode: BalanceMode, seed: u64, data: &Dataset) -> moe_clinic::model::session::Measurement {
     let options = RunOptions { balance: Some(mode), seed: Some(seed), ..Default::default() };
     let mut session = Session::new(options, data.clone(), 2000).unwrap();
-    for _ in 0..DEFAULT_STEPS {
-        session.step();
-    }
-    session.measure()
+    pollster::block_on(session.run(DEFAULT_STEPS)).unwrap();
+    pollster::block_on(session.measure()).unwrap()
 }
 
 #[test]

@@ -270,25 +270,28 @@ async fn training_runs_measures_and_exports_a_model_the_clinic_loads() {
         Training::create(object.into())
     };
     let training = create(r#"{"experts": 4, "seed": 3, "batch": 16}"#).await.expect("a run");
-    let first = training.step(1).unwrap();
-    let after = training.step(40).unwrap();
+    let backend = get(&training.backend().unwrap(), "kind").as_string().unwrap();
+    assert_eq!(backend, if expected_backend() == "webgpu" { "gpu" } else { "cpu" });
+    let first = JsFuture::from(training.step(1)).await.unwrap();
+    let after = JsFuture::from(training.step(40)).await.unwrap();
     assert_eq!(get(&after, "step").as_f64(), Some(41.0));
     let loss = |r: &JsValue| get(r, "cross_entropy").as_f64().unwrap();
     assert!(loss(&after) < loss(&first), "the loss falls: {} then {}", loss(&first), loss(&after));
-    let measured = training.measure().unwrap();
+    let measured = JsFuture::from(training.measure()).await.unwrap();
     let load: Vec<f64> = serde_wasm_bindgen::from_value(get(&measured, "load")).unwrap();
     assert_eq!(load.len(), 4);
     assert!((load.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{load:?}");
 
     // The model as it is now, in the shipped format: a clinic routes with it.
     let options = js_sys::Object::new();
-    js_sys::Reflect::set(&options, &"model".into(), &training.export_model().unwrap().into()).unwrap();
+    let model = JsFuture::from(training.export_model()).await.unwrap();
+    js_sys::Reflect::set(&options, &"model".into(), &model).unwrap();
     js_sys::Reflect::set(&options, &"tokenizer".into(), &tokenizer).unwrap();
     js_sys::Reflect::set(&options, &"backend".into(), &"cpu".into()).unwrap();
     let clinic = Clinic::create(options.into()).await.expect("the exported model loads");
     let trace = JsFuture::from(clinic.route("Itchy rash on my arms".into(), JsValue::UNDEFINED)).await.unwrap();
     assert_eq!(get(&trace, "num_experts").as_f64(), Some(4.0));
-    let card = training.export_card().unwrap();
+    let card = JsFuture::from(training.export_card()).await.unwrap();
     assert_eq!(get(&get(&card, "config"), "name").as_string().as_deref(), Some("trained-in-browser"));
 
     for (options, needle) in [
@@ -299,5 +302,21 @@ async fn training_runs_measures_and_exports_a_model_the_clinic_loads() {
         let err = create(options).await.err().expect(needle);
         let message = String::from(err.dyn_into::<js_sys::Error>().unwrap().message());
         assert!(message.contains(needle), "{message}");
+    }
+}
+
+/// One training step on WebGPU equals the CPU step, stage by stage, for every router, both
+/// expert kinds, with and without a shared expert (the same cases as the native
+/// lavapipe test). The CPU-fallback run has no GPU to compare.
+#[wasm_bindgen_test]
+async fn a_training_step_on_webgpu_matches_the_cpu() {
+    if expected_backend() != "webgpu" {
+        return;
+    }
+    let ctx = Rc::new(GpuContext::new().await.expect("a WebGPU adapter"));
+    let cases = common::training::cases();
+    assert_eq!(cases.len(), 20);
+    for (router, kind, shared, balance, seed) in cases {
+        common::training::check_case(&ctx, router, kind, shared, balance, seed).await;
     }
 }

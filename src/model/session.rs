@@ -3,14 +3,19 @@
 //! the page draws, and the result as a model file and card in the shipped format.
 
 use super::build::{D_FF, D_MODEL};
-use super::card::{CorpusSummary, Evaluation, ModelCard, Provenance, evaluate, expert_cards};
+use super::card::{CorpusSummary, ModelCard, Provenance, evaluate, expert_cards};
 use super::clinic::{ClinicConfig, ClinicWeights};
 use super::dataset::Dataset;
 use super::labels::{Lang, Specialty};
-use super::train::{Balance, Batch, StepReport, TrainSpec, Trainer};
+use super::train::{Balance, Batch, StepReport, TrainSpec, Trainer, training_routing};
+use crate::engine::BackendChoice;
+use crate::gpu::train::GpuTrainer;
+use crate::gpu::{GpuContext, GpuError};
+use crate::moe::BackendInfo;
 use crate::moe::{Architecture, CapacityRule, ExpertKind, MoeError, Noise, Result, RouterKind, RoutingRequest, Style};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 
 /// How the clinic manager balances the load, by name (the page's menu).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,9 +171,19 @@ pub struct Measurement {
     pub labels: Vec<String>,
 }
 
+/// What runs the steps: the CPU twin, or the GPU kernels.
+enum Runner {
+    Cpu(Box<Trainer>),
+    Gpu(Box<GpuTrainer>),
+}
+
 /// A run in progress.
 pub struct Session {
-    pub trainer: Trainer,
+    runner: Runner,
+    config: ClinicConfig,
+    spec: TrainSpec,
+    backend: BackendInfo,
+    steps: usize,
     data: Dataset,
     rng: Rng,
     order: Vec<usize>,
@@ -177,29 +192,84 @@ pub struct Session {
 }
 
 impl Session {
+    /// A run on the CPU.
     pub fn new(options: RunOptions, data: Dataset, vocab_size: usize) -> Result<Self> {
+        let (config, spec, weights, total) = Self::start(&options, &data, vocab_size)?;
+        let runner = Runner::Cpu(Box::new(Trainer::new(weights, spec, total)));
+        Ok(Self::assemble(runner, config, spec, BackendInfo::cpu_requested(), data, options))
+    }
+
+    /// A run on the backend `choice` asks for: the GPU kernels where an adapter exists
+    /// (`Auto`) or must (`Gpu`), else the CPU, saying why.
+    pub async fn new_on(
+        options: RunOptions,
+        data: Dataset,
+        vocab_size: usize,
+        choice: BackendChoice,
+    ) -> std::result::Result<Self, GpuError> {
+        let (config, spec, weights, total) = Self::start(&options, &data, vocab_size)?;
+        let context = match choice {
+            BackendChoice::Cpu => Err(BackendInfo::cpu_requested()),
+            BackendChoice::Gpu => Ok(GpuContext::new().await?),
+            BackendChoice::Auto => match GpuContext::new().await {
+                Ok(ctx) => Ok(ctx),
+                Err(e @ (GpuError::NoAdapter(_) | GpuError::RequestDevice(_))) => {
+                    Err(BackendInfo::cpu(e.code(), e.to_string()))
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        let (runner, backend) = match context {
+            Ok(ctx) => {
+                let ctx = Rc::new(ctx);
+                let adapter = ctx.adapter.clone();
+                let routing = training_routing(&config.routing, &spec);
+                let trainer = GpuTrainer::new(ctx, &weights, spec, routing, total).await?;
+                (Runner::Gpu(Box::new(trainer)), BackendInfo::gpu(adapter))
+            }
+            Err(info) => (Runner::Cpu(Box::new(Trainer::new(weights, spec, total))), info),
+        };
+        Ok(Self::assemble(runner, config, spec, backend, data, options))
+    }
+
+    fn start(
+        options: &RunOptions,
+        data: &Dataset,
+        vocab_size: usize,
+    ) -> Result<(ClinicConfig, TrainSpec, ClinicWeights, usize)> {
         if data.train.is_empty() || data.test.is_empty() {
             return Err(MoeError::Config("the dataset needs training and test sentences".into()));
         }
         let (config, spec) = options.resolve(vocab_size)?;
-        let weights = ClinicWeights::init(config, spec.seed, spec.context_identity);
-        let total = options.steps.unwrap_or(DEFAULT_STEPS);
+        let weights = ClinicWeights::init(config.clone(), spec.seed, spec.context_identity);
+        Ok((config, spec, weights, options.steps.unwrap_or(DEFAULT_STEPS)))
+    }
+
+    fn assemble(
+        runner: Runner,
+        config: ClinicConfig,
+        spec: TrainSpec,
+        backend: BackendInfo,
+        data: Dataset,
+        options: RunOptions,
+    ) -> Self {
         let order = (0..data.train.len()).collect();
-        Ok(Session {
-            trainer: Trainer::new(weights, spec, total),
-            data,
-            rng: Rng::new(spec.seed),
-            order,
-            cursor: 0,
-            options,
-        })
+        Session { runner, config, spec, backend, steps: 0, rng: Rng::new(spec.seed), data, order, cursor: 0, options }
+    }
+
+    /// Which path runs the steps, and why the CPU if it does.
+    pub fn backend(&self) -> &BackendInfo {
+        &self.backend
+    }
+
+    pub fn config(&self) -> &ClinicConfig {
+        &self.config
     }
 
     /// The next batch of the shuffled training split (reshuffled at each pass).
-    pub fn next_batch(&mut self) -> Batch {
-        let batch = self.trainer.spec.batch;
-        let mut picked = Vec::with_capacity(batch);
-        while picked.len() < batch {
+    fn next_batch(&mut self) -> Batch {
+        let mut picked = Vec::with_capacity(self.spec.batch);
+        while picked.len() < self.spec.batch {
             if self.cursor == 0 {
                 for i in (1..self.order.len()).rev() {
                     self.order.swap(i, self.rng.below(i + 1));
@@ -208,67 +278,88 @@ impl Session {
             picked.push(&self.data.train[self.order[self.cursor]]);
             self.cursor = (self.cursor + 1) % self.order.len();
         }
-        Batch::new(picked, self.trainer.weights.config.vocab_size)
+        Batch::new(picked, self.config.vocab_size)
     }
 
-    /// One step on the CPU.
-    pub fn step(&mut self) -> StepReport {
-        let batch = self.next_batch();
-        self.trainer.step(&batch)
-    }
-
-    pub fn weights(&self) -> &ClinicWeights {
-        &self.trainer.weights
-    }
-
-    pub fn steps_taken(&self) -> usize {
-        self.trainer.step
-    }
-
-    fn evaluation(&self) -> Evaluation {
-        evaluate(self.weights(), &self.weights().config.routing, &self.data.test)
-    }
-
-    /// The held-out measurements the page draws.
-    pub fn measure(&self) -> Measurement {
-        let ev = self.evaluation();
-        let total: u64 = ev.demand.iter().sum();
-        let experts = ev.demand.len();
-        let mean = total as f64 / experts.max(1) as f64;
-        let over = |v: u64| if mean > 0.0 { v as f64 / mean } else { 0.0 };
-        let specialty_by_doctor = (0..4)
-            .map(|c| {
-                let column: u64 = ev.by_specialty.iter().map(|row| row[c]).sum();
-                ev.by_specialty.iter().map(|row| row[c] as f64 / column.max(1) as f64).collect()
-            })
-            .collect();
-        Measurement {
-            step: self.steps_taken(),
-            accuracy: Lang::ALL.iter().map(|l| (l.code().to_string(), ev.accuracy_of(*l))).collect(),
-            load: ev.demand.iter().map(|&d| d as f64 / total.max(1) as f64).collect(),
-            load_max_over_mean: over(*ev.demand.iter().max().unwrap_or(&0)),
-            load_min_over_mean: over(*ev.demand.iter().min().unwrap_or(&0)),
-            specialty_by_doctor,
-            labels: expert_cards(&ev, |id| id.to_string()).into_iter().map(|c| c.label).collect(),
+    /// Takes `steps` steps (at least one) and returns the last one's report. On the GPU
+    /// that is `steps` submissions and one readback, of the last step's report.
+    pub async fn run(&mut self, steps: usize) -> std::result::Result<StepReport, GpuError> {
+        let mut report = None;
+        for _ in 0..steps.max(1) {
+            let batch = self.next_batch();
+            match &mut self.runner {
+                Runner::Cpu(trainer) => report = Some(trainer.step(&batch)),
+                Runner::Gpu(trainer) => trainer.step(&batch).await?,
+            }
+            self.steps += 1;
+        }
+        match &self.runner {
+            Runner::Cpu(_) => Ok(report.expect("at least one step")),
+            Runner::Gpu(trainer) => trainer.report().await,
         }
     }
 
+    pub fn steps_taken(&self) -> usize {
+        self.steps
+    }
+
+    /// The weights as they are now (on the GPU, one readback).
+    pub async fn weights(&self) -> std::result::Result<ClinicWeights, GpuError> {
+        match &self.runner {
+            Runner::Cpu(trainer) => Ok(trainer.weights.clone()),
+            Runner::Gpu(trainer) => trainer.weights().await,
+        }
+    }
+
+    /// The held-out measurements the page draws. The sentences are routed on the CPU,
+    /// one at a time as the clinic routes them, with the weights as they are now.
+    pub async fn measure(&self) -> std::result::Result<Measurement, GpuError> {
+        let weights = self.weights().await?;
+        Ok(measure_weights(&weights, &self.data.test, self.steps))
+    }
+
     /// The model as a file (F32) and its measured card, in the shipped models' format.
-    pub fn export(&self, piece: impl Fn(u32) -> String) -> Result<(Vec<u8>, ModelCard)> {
-        let bytes = self.weights().to_safetensors("F32")?;
+    pub async fn export(&self, piece: impl Fn(u32) -> String) -> std::result::Result<(Vec<u8>, ModelCard), GpuError> {
+        let weights = self.weights().await?;
+        let bytes = weights.to_safetensors("F32")?;
         let provenance = Provenance {
-            name: self.weights().config.name.clone(),
-            training: TrainSpec { epochs: 0, ..self.trainer.spec },
+            name: self.config.name.clone(),
+            training: self.spec,
             corpus: CorpusSummary {
                 seed: self.options.seed.unwrap_or(1),
                 train_sentences: self.data.train.len(),
                 test_sentences: self.data.test.len(),
                 handwritten_sentences: 0,
-                vocab_size: self.weights().config.vocab_size,
+                vocab_size: self.config.vocab_size,
             },
             epochs: Vec::new(),
         };
-        Ok((bytes.clone(), ModelCard::measure(provenance, self.weights(), bytes.len(), &self.data.test, &[], piece)))
+        let card = ModelCard::measure(provenance, &weights, bytes.len(), &self.data.test, &[], piece);
+        Ok((bytes, card))
+    }
+}
+
+/// Held-out measurements of `weights` after `step` steps.
+fn measure_weights(weights: &ClinicWeights, test: &[super::train::Sample], step: usize) -> Measurement {
+    let ev = evaluate(weights, &weights.config.routing, test);
+    let total: u64 = ev.demand.iter().sum();
+    let experts = ev.demand.len();
+    let mean = total as f64 / experts.max(1) as f64;
+    let over = |v: u64| if mean > 0.0 { v as f64 / mean } else { 0.0 };
+    let specialty_by_doctor = (0..4)
+        .map(|c| {
+            let column: u64 = ev.by_specialty.iter().map(|row| row[c]).sum();
+            ev.by_specialty.iter().map(|row| row[c] as f64 / column.max(1) as f64).collect()
+        })
+        .collect();
+    Measurement {
+        step,
+        accuracy: Lang::ALL.iter().map(|l| (l.code().to_string(), ev.accuracy_of(*l))).collect(),
+        load: ev.demand.iter().map(|&d| d as f64 / total.max(1) as f64).collect(),
+        load_max_over_mean: over(*ev.demand.iter().max().unwrap_or(&0)),
+        load_min_over_mean: over(*ev.demand.iter().min().unwrap_or(&0)),
+        specialty_by_doctor,
+        labels: expert_cards(&ev, |id| id.to_string()).into_iter().map(|c| c.label).collect(),
     }
 }
 

@@ -1,6 +1,8 @@
 //! Helpers shared by the native test files.
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
+pub mod training;
+
 use moe_clinic::moe::parity::{Tolerances, first_divergence};
 use moe_clinic::moe::reference::LayerRun;
 use moe_clinic::moe::{
