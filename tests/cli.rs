@@ -399,6 +399,23 @@ fn route_diagnoses_in_both_languages() {
     fails_with(route(&["--devices", "9", "hi"]), &["1 to E = 8"]);
     fails_with(route(&["--devices", "0", "hi"]), &["D = 0"]);
     fails_with(route(&["--devices", "2", "--link", "smoke-signals", "hi"]), &["--link"]);
+    // A model file by path (as the page downloads one): the same routing as by name.
+    let by_path = route(&[
+        "--model",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/www/models/switch-4.safetensors"),
+        "Coceira no braço",
+    ]);
+    let by_name = route(&["--model", "switch-4", "Coceira no braço"]);
+    assert!(by_path.status.success(), "{}", String::from_utf8_lossy(&by_path.stderr));
+    let experts = |out: &std::process::Output| {
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["tokens"].as_array().unwrap().iter().map(|t| t["experts"].clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(experts(&by_path), experts(&by_name));
+    fails_with(
+        route(&["--model", "/nonexistent/model.safetensors", "hi"]),
+        &["cannot read", "/nonexistent/model.safetensors"],
+    );
     // Once printed null probabilities and a diagnosis computed from NaN, with exit 0.
     fails_with(route(&["--noise", "3e38", "My chest hurts"]), &["noise scale"]);
 }

@@ -2,6 +2,8 @@
 //! they meet the quality bar; and `moe-clinic train` regenerates them bit for bit.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use moe_clinic::model::build::{Preset, build, parse_handwritten, presets};
 use moe_clinic::model::card::{LABEL_SHARE, ModelCard, evaluate};
 use moe_clinic::model::clinic::ClinicWeights;
@@ -116,5 +118,65 @@ fn shipped_files_regenerate_bit_for_bit() {
         assert!(model.weights == read(&format!("{}.safetensors", model.name)), "{}.safetensors differs", model.name);
         let card_json = serde_json::to_string_pretty(&model.card).unwrap() + "\n";
         assert_eq!(card_json.as_bytes(), &read(&format!("{}.json", model.name))[..], "{}.json", model.name);
+    }
+}
+
+/// The runtime path the page and the CLI use (tokenizer, `Triage`, the engine on the GPU)
+/// scores the shipped models on a sample of the held-out test split as the cards' CPU
+/// evaluation does: the same diagnosis for every sentence whose decisions are clear
+/// (no routing near-tie, classes at least 1e-4 apart), and the quality bar on the sample.
+#[test]
+fn the_gpu_runtime_path_diagnoses_as_the_cards_measure() {
+    use moe_clinic::engine::BackendChoice;
+    use moe_clinic::model::clinic::predicted_class;
+    use moe_clinic::model::train::infer;
+    use moe_clinic::model::triage::Triage;
+    if common::gpu_context().is_none() {
+        return;
+    }
+    let tokenizer_json = String::from_utf8(read("tokenizer.json")).unwrap();
+    let tokenizer = Tokenizer::from_json(&tokenizer_json).unwrap();
+    let corpus = generate(&CorpusSpec::default());
+    // Every 10th test sentence: 400 of them, both languages, every specialty.
+    let sample: Vec<_> = corpus.test.iter().step_by(10).collect();
+    for preset in presets() {
+        let bytes = read(&format!("{}.safetensors", preset.name));
+        let weights = ClinicWeights::from_safetensors(&bytes).unwrap();
+        let mut triage = pollster::block_on(Triage::new(&bytes, &tokenizer_json, BackendChoice::Gpu)).unwrap();
+        let routing = weights.config.routing;
+        let (mut correct, mut compared, mut unclear) = (0, 0, 0);
+        for example in &sample {
+            let trace = pollster::block_on(triage.route(&example.text, &routing)).unwrap();
+            assert_eq!(trace.layer.backend.kind, "gpu");
+            let gpu = trace.diagnosis.unwrap().label;
+            correct += usize::from(gpu == example.label);
+            let ids: Vec<u32> = tokenizer.encode(&example.text).iter().map(|t| t.id).collect();
+            let (run, probs) = infer(&weights, &routing, &ids);
+            let mut sorted = probs.clone();
+            sorted.sort_by(|a, b| b.total_cmp(a));
+            let routing_tie = common::near_tie_tokens(&trace.layer, &weights.moe.selection_multipliers()).len() > 0;
+            if routing_tie || sorted[0] - sorted[1] < 1e-4 || run.dims.tokens == 0 {
+                unclear += 1;
+                continue;
+            }
+            compared += 1;
+            assert_eq!(
+                gpu.index(),
+                predicted_class(&probs),
+                "{}: “{}” is diagnosed differently on the GPU",
+                preset.name,
+                example.text
+            );
+        }
+        let accuracy = correct as f64 / sample.len() as f64;
+        // A sentence of 15 tokens has a fair chance of one token whose second and third
+        // choices are within 1e-5; those are left to the margin rule.
+        assert!(unclear * 5 <= sample.len(), "{}: {unclear} unclear sentences", preset.name);
+        assert!(accuracy >= 0.95, "{}: {accuracy} on the GPU path", preset.name);
+        eprintln!(
+            "{}: {correct} of {} right on the GPU path, {compared} compared with the CPU",
+            preset.name,
+            sample.len()
+        );
     }
 }

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct RouteArgs {
-    /// A shipped model: switch-4, mixtral-8, shared-gp or no-manager.
+    /// A shipped model (switch-4, mixtral-8, shared-gp, no-manager), or the path of a
+    /// model file in the same format (one trained and downloaded on the page, say).
     #[arg(long, default_value = "mixtral-8")]
     model: String,
     /// Folder holding NAME.safetensors and tokenizer.json.
@@ -32,7 +33,12 @@ pub fn run(args: RouteArgs) -> Result<(), Box<dyn std::error::Error>> {
         let path = args.models.join(name);
         std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
-    let model = read(&format!("{}.safetensors", args.model))?;
+    // A name is a shipped model in `--models`; anything that looks like a file is a file.
+    let model = if args.model.ends_with(".safetensors") || args.model.contains('/') {
+        std::fs::read(&args.model).map_err(|e| format!("cannot read {}: {e}", args.model))?
+    } else {
+        read(&format!("{}.safetensors", args.model))?
+    };
     let tokenizer = String::from_utf8(read("tokenizer.json")?)
         .map_err(|e| format!("{} is not UTF-8 text: {e}", args.models.join("tokenizer.json").display()))?;
     let choice: BackendChoice = args.backend.parse()?;
