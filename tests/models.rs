@@ -154,7 +154,7 @@ fn the_gpu_runtime_path_diagnoses_as_the_cards_measure() {
             let (run, probs) = infer(&weights, &routing, &ids);
             let mut sorted = probs.clone();
             sorted.sort_by(|a, b| b.total_cmp(a));
-            let routing_tie = common::near_tie_tokens(&trace.layer, &weights.moe.selection_multipliers()).len() > 0;
+            let routing_tie = !common::near_tie_tokens(&trace.layer, &weights.moe.selection_multipliers()).is_empty();
             if routing_tie || sorted[0] - sorted[1] < 1e-4 || run.dims.tokens == 0 {
                 unclear += 1;
                 continue;
