@@ -6,7 +6,7 @@
 use super::context::GpuContext;
 use super::error::Result;
 use super::kernels::{self, Buf, ExpertTable, GridSizes, Kernel, MAX_GROUPS, Override, Params, STAGES, When};
-use super::program::{Buffers, ErrorScopes, Limits, Program, staging_buffer, storage_buffer, storage_init};
+use super::program::{Buffers, ErrorScopes, Limits, Program, Timestamps, staging_buffer, storage_buffer, storage_init};
 use crate::moe::reference::{self, Dims, LayerRun, ROW_BLOCK, UNLIMITED, check_forward, seat_limit};
 use crate::moe::trace::{BackendInfo, RoutingOutputs, StageTime, Timings};
 use crate::moe::{Architecture, ExpertKind, LayerWeights, RouterKind, Routing, Trace};
@@ -17,13 +17,6 @@ struct Work {
     tokens: usize,
     total_slots: usize,
     staging: wgpu::Buffer,
-}
-
-/// Timestamp queries: two per stage, resolved into a buffer copied with the results.
-struct Timestamps {
-    queries: wgpu::QuerySet,
-    resolved: wgpu::Buffer,
-    period_ns: f32,
 }
 
 pub struct GpuLayer {
@@ -80,20 +73,7 @@ impl GpuLayer {
                 mapped_at_creation: false,
             }),
         );
-        let timestamps = ctx.timestamp_period.map(|period_ns| Timestamps {
-            queries: ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
-                label: Some("stage timestamps"),
-                ty: wgpu::QueryType::Timestamp,
-                count: 2 * STAGES.len() as u32,
-            }),
-            resolved: ctx.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("resolved timestamps"),
-                size: 16 * STAGES.len() as u64,
-                usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
-                mapped_at_creation: false,
-            }),
-            period_ns,
-        });
+        let timestamps = Timestamps::new(&ctx, STAGES.len());
         let program = Program::new(&ctx, kernels::all(), |o| match o {
             Override::ExpertKind => arch.expert_kind.code(),
         });
@@ -484,16 +464,7 @@ impl Readback {
     fn stage_times(&self, all: &[u8], ts: Option<&Timestamps>) -> Option<Vec<StageTime>> {
         let (ts, offset) = (ts?, self.timestamps? as usize);
         let ticks: Vec<u64> = bytemuck::pod_collect_to_vec(&all[offset..offset + 16 * STAGES.len()]);
-        Some(
-            STAGES
-                .iter()
-                .enumerate()
-                .map(|(i, (stage, _))| StageTime {
-                    stage,
-                    ms: ticks[2 * i + 1].saturating_sub(ticks[2 * i]) as f64 * ts.period_ns as f64 / 1e6,
-                })
-                .collect(),
-        )
+        Some(STAGES.iter().zip(ts.stage_ms(&ticks)).map(|((stage, _), ms)| StageTime { stage, ms }).collect())
     }
 }
 

@@ -62,6 +62,39 @@ impl Buffers {
     }
 }
 
+/// Timestamp queries: two per stage (its pass's start and end), resolved into a buffer
+/// that a readback copies.
+pub struct Timestamps {
+    pub queries: wgpu::QuerySet,
+    pub resolved: wgpu::Buffer,
+    pub period_ns: f32,
+}
+
+impl Timestamps {
+    /// For `stages` passes, where the adapter has timestamp queries.
+    pub fn new(ctx: &GpuContext, stages: usize) -> Option<Self> {
+        ctx.timestamp_period.map(|period_ns| Timestamps {
+            queries: ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
+                label: Some("stage timestamps"),
+                ty: wgpu::QueryType::Timestamp,
+                count: 2 * stages as u32,
+            }),
+            resolved: ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("resolved timestamps"),
+                size: 16 * stages as u64,
+                usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            }),
+            period_ns,
+        })
+    }
+
+    /// Milliseconds per stage from the resolved ticks (`2 * stages` u64s).
+    pub fn stage_ms(&self, ticks: &[u64]) -> Vec<f64> {
+        ticks.chunks_exact(2).map(|t| t[1].saturating_sub(t[0]) as f64 * self.period_ns as f64 / 1e6).collect()
+    }
+}
+
 /// Pipelines (compiled once per kernel and override values) and the bind groups made
 /// against the current buffers.
 pub struct Program {

@@ -13,7 +13,7 @@ use super::context::GpuContext;
 use super::error::{GpuError, Result};
 use super::kernels::{self, Buf, GridSizes, Override, Params, TRAINING_STAGES, When};
 use super::layer::{WORK_BUFFERS, layer_params, work_bytes};
-use super::program::{Buffers, ErrorScopes, Limits, Program, View, staging_buffer, storage_buffer};
+use super::program::{Buffers, ErrorScopes, Limits, Program, Timestamps, View, staging_buffer, storage_buffer};
 use crate::model::clinic::{CLASSES, ClinicConfig, ClinicWeights};
 use crate::model::labels::Lang;
 use crate::model::train::{BETA1, BETA2, Balance, Batch, StepReport, TrainSpec, decays, learning_rate};
@@ -73,6 +73,7 @@ pub struct GpuTrainer {
     slots: Vec<Slot>,
     buffers: Buffers,
     program: Program,
+    timestamps: Option<Timestamps>,
     /// Tokens and sentences the work buffers hold.
     held: (usize, usize),
     /// The last step's sizes, for reading its results.
@@ -200,6 +201,7 @@ impl GpuTrainer {
         let program = Program::new(&ctx, kernels::training(), |o| match o {
             Override::ExpertKind => arch.expert_kind.code(),
         });
+        let timestamps = Timestamps::new(&ctx, TRAINING_STAGES.len());
         scope.pop().await?;
         let (d4, ff4) = (arch.d_model / 4, arch.d_ff / 4);
         Ok(GpuTrainer {
@@ -212,6 +214,7 @@ impl GpuTrainer {
             slots,
             buffers,
             program,
+            timestamps,
             held: (0, 0),
             last: None,
             step: 0,
@@ -298,8 +301,11 @@ impl GpuTrainer {
                 When::ExpertChoice => router == RouterKind::ExpertChoice,
                 When::SelectionBias => has_selection,
             },
-            None,
+            self.timestamps.as_ref().map(|t| &t.queries),
         );
+        if let Some(t) = &self.timestamps {
+            encoder.resolve_query_set(&t.queries, 0..2 * TRAINING_STAGES.len() as u32, &t.resolved, 0);
+        }
         queue.submit(Some(encoder.finish()));
         scope.pop().await?;
         self.last = Some((dims, sentences));
@@ -415,6 +421,20 @@ impl GpuTrainer {
             weights.moe.selection_bias = bytemuck::pod_collect_to_vec(&read[&Buf::SelectionBias]);
         }
         Ok(weights)
+    }
+
+    /// The last step's GPU time per stage (`TRAINING_STAGES` order), in milliseconds,
+    /// where the adapter has timestamp queries.
+    pub async fn stage_times(&self) -> Result<Option<Vec<(&'static str, f64)>>> {
+        let Some(t) = &self.timestamps else { return Ok(None) };
+        let size = t.resolved.size();
+        let staging = staging_buffer(&self.ctx.device, size);
+        let mut encoder =
+            self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("timestamps") });
+        encoder.copy_buffer_to_buffer(&t.resolved, 0, &staging, 0, size);
+        self.ctx.queue.submit(Some(encoder.finish()));
+        let ticks: Vec<u64> = bytemuck::pod_collect_to_vec(&self.ctx.read_buffer(&staging, size).await?);
+        Ok(Some(TRAINING_STAGES.iter().map(|(name, _)| *name).zip(t.stage_ms(&ticks)).collect()))
     }
 
     /// A tensor's values in a flat buffer (`Buf::Weights`, `Buf::Grads`, `Buf::Moment1`,

@@ -5,6 +5,13 @@
 
 use clap::Args;
 use moe_clinic::engine::{BackendChoice, Engine};
+use moe_clinic::gpu::GpuContext;
+use moe_clinic::gpu::train::GpuTrainer;
+use moe_clinic::model::build::VOCAB_SIZE;
+use moe_clinic::model::clinic::ClinicWeights;
+use moe_clinic::model::dataset::Dataset;
+use moe_clinic::model::session::RunOptions;
+use moe_clinic::model::train::{Batch, Trainer, training_routing};
 use moe_clinic::moe::{Architecture, Capacity, ExpertKind, LayerWeights, RouterKind, Routing};
 use moe_clinic::rng::Rng;
 
@@ -25,6 +32,10 @@ pub struct BenchArgs {
     /// Token counts to measure, comma-separated.
     #[arg(long, default_value = "1,64,1024", value_delimiter = ',')]
     tokens: Vec<usize>,
+    /// Time training steps instead: the page's default run (8 doctors, top-2, batch 32)
+    /// on the CPU twin and on the GPU kernels, interleaved block by block.
+    #[arg(long)]
+    training: bool,
 }
 
 const D_MODEL: usize = 256;
@@ -34,6 +45,9 @@ const D_FF: usize = 512;
 const SHAPES: [(usize, usize, ExpertKind); 2] = [(8, 2, ExpertKind::Swiglu), (32, 1, ExpertKind::Relu)];
 
 pub fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
+    if args.training {
+        return training(&args);
+    }
     let choice: BackendChoice = args.backend.parse()?;
     println!(
         "moe-clinic bench: d_model {D_MODEL}, d_ff {D_FF}; {} runs after {} warm-up, the three variants interleaved \
@@ -214,4 +228,73 @@ fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     sorted[sorted.len() / 2]
+}
+
+/// Steps per block of a training measurement: the GPU's steps are submitted back to back
+/// and waited for once, as the page does between drawn frames.
+const TRAINING_BLOCK: usize = 10;
+
+/// The page's default training run, step for step on the CPU and on the GPU.
+fn training(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/www/models/dataset.safetensors");
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let data = Dataset::from_safetensors(&bytes, VOCAB_SIZE)?;
+    let (config, spec) = RunOptions::default().resolve(VOCAB_SIZE)?;
+    let weights = ClinicWeights::init(config, spec.seed, spec.context_identity);
+    let blocks = args.warmup as usize + args.runs as usize;
+    let total = blocks * TRAINING_BLOCK;
+    // The same batches for both, in the same order.
+    let batches: Vec<Batch> =
+        data.train.chunks(spec.batch).take(total).map(|chunk| Batch::new(chunk, VOCAB_SIZE)).collect();
+    let mut cpu = Trainer::new(weights.clone(), spec, total);
+    let ctx = std::rc::Rc::new(pollster::block_on(GpuContext::new())?);
+    let routing = training_routing(&weights.config.routing, &spec);
+    let mut gpu = pollster::block_on(GpuTrainer::new(ctx.clone(), &weights, spec, routing, total))?;
+    println!(
+        "moe-clinic bench --training: the page's default run (8 doctors, top-2, batch 32, {} tokens a batch on average); \
+         {} blocks of {TRAINING_BLOCK} steps after {} warm-up, CPU and GPU interleaved block by block",
+        batches.iter().map(|b| b.ids.len()).sum::<usize>() / batches.len().max(1),
+        args.runs,
+        args.warmup
+    );
+    println!("GPU: {} ({}, {})", ctx.adapter.name, ctx.adapter.backend, ctx.adapter.device_type);
+    let (mut cpu_ms, mut gpu_ms, mut stages) = (Vec::new(), Vec::new(), Vec::new());
+    for block in 0..blocks {
+        let steps = &batches[block * TRAINING_BLOCK..(block + 1) * TRAINING_BLOCK];
+        let started = std::time::Instant::now();
+        for batch in steps {
+            cpu.step(batch);
+        }
+        let cpu_block = started.elapsed().as_secs_f64() * 1e3 / TRAINING_BLOCK as f64;
+        let started = std::time::Instant::now();
+        for batch in steps {
+            pollster::block_on(gpu.step(batch))?;
+        }
+        // One readback waits for the block, as a drawn frame would.
+        pollster::block_on(gpu.report())?;
+        let gpu_block = started.elapsed().as_secs_f64() * 1e3 / TRAINING_BLOCK as f64;
+        if block >= args.warmup as usize {
+            cpu_ms.push(cpu_block);
+            gpu_ms.push(gpu_block);
+            if let Some(times) = pollster::block_on(gpu.stage_times())? {
+                stages.push(times);
+            }
+        }
+    }
+    let ratios: Vec<f64> = cpu_ms.iter().zip(&gpu_ms).map(|(c, g)| c / g).collect();
+    let (cpu_step, gpu_step) = (median(&cpu_ms), median(&gpu_ms));
+    println!("\n| path | ms per step | steps per second |\n|---|---|---|");
+    println!("| CPU (one thread) | {cpu_step:.2} | {:.1} |", 1e3 / cpu_step);
+    println!("| GPU (one submission per step) | {gpu_step:.2} | {:.1} |", 1e3 / gpu_step);
+    println!("\nCPU time over GPU time: {}", Spread::of(&ratios).format("x"));
+    if let Some(first) = stages.first() {
+        let parts: Vec<String> = (0..first.len())
+            .map(|i| {
+                let times: Vec<f64> = stages.iter().map(|s| s[i].1).collect();
+                format!("{} {:.3}", first[i].0, median(&times))
+            })
+            .collect();
+        println!("GPU time per stage of a step (ms, median, timestamp queries): {}", parts.join(", "));
+    }
+    Ok(())
 }
