@@ -4,8 +4,8 @@ pub mod context;
 pub mod error;
 pub mod kernels;
 pub mod layer;
+pub mod model;
 pub mod program;
-pub mod train;
 
 pub use context::GpuContext;
 pub use error::GpuError;

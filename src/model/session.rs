@@ -9,7 +9,7 @@ use super::dataset::Dataset;
 use super::labels::{Lang, Specialty};
 use super::train::{Balance, Batch, StepReport, TrainSpec, Trainer, training_routing};
 use crate::engine::BackendChoice;
-use crate::gpu::train::GpuTrainer;
+use crate::gpu::model::GpuModel;
 use crate::gpu::{GpuContext, GpuError};
 use crate::moe::BackendInfo;
 use crate::moe::{Architecture, CapacityRule, ExpertKind, MoeError, Noise, Result, RouterKind, RoutingRequest, Style};
@@ -174,7 +174,7 @@ pub struct Measurement {
 /// What runs the steps: the CPU twin, or the GPU kernels.
 enum Runner {
     Cpu(Box<Trainer>),
-    Gpu(Box<GpuTrainer>),
+    Gpu(Box<GpuModel>),
 }
 
 /// A run in progress.
@@ -224,7 +224,7 @@ impl Session {
                 let ctx = Rc::new(ctx);
                 let adapter = ctx.adapter.clone();
                 let routing = training_routing(&config.routing, &spec);
-                let trainer = GpuTrainer::new(ctx, &weights, spec, routing, total).await?;
+                let trainer = GpuModel::new(ctx, &weights, spec, routing, total).await?;
                 (Runner::Gpu(Box::new(trainer)), BackendInfo::gpu(adapter))
             }
             Err(info) => (Runner::Cpu(Box::new(Trainer::new(weights, spec, total))), info),

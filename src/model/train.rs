@@ -2,7 +2,7 @@
 //! the mixer (per sentence), the MoE layer (one forward over the whole batch, so capacity
 //! and load balancing count over the batch, as in Switch Transformers), the head and the
 //! loss, then every backward stage and AdamW. The same step runs on the GPU
-//! (`gpu::train`) with the same stages; this is its CPU twin, single-threaded and
+//! (`gpu::model`) with the same stages; this is its CPU twin, single-threaded and
 //! deterministic for a seed: the same binary writes the same weights bit for bit.
 //!
 //! The loss of a batch of B sentences and N tokens:
@@ -322,7 +322,7 @@ pub fn training_routing(routing: &Routing, spec: &TrainSpec) -> Routing {
 }
 
 /// What runs training steps: the CPU twin ([`Trainer`]) or the GPU kernels
-/// (`gpu::train::GpuTrainer`, wrapped by whoever can wait for a GPU).
+/// (`gpu::model::GpuModel`, wrapped by whoever can wait for a GPU).
 pub trait StepRunner {
     /// One optimiser step on `batch`; its losses before the update.
     fn step(&mut self, batch: &Batch) -> Result<StepReport, String>;

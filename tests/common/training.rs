@@ -3,7 +3,7 @@
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
 use moe_clinic::gpu::kernels::{Buf, ExpertTable};
-use moe_clinic::gpu::train::GpuTrainer;
+use moe_clinic::gpu::model::GpuModel;
 use moe_clinic::model::clinic::{CLASSES, ClinicConfig, ClinicWeights};
 use moe_clinic::model::labels::{Lang, Specialty};
 use moe_clinic::model::train::{
@@ -188,7 +188,7 @@ pub async fn check_case(
     }
 
     // The GPU step, and everything it left in its buffers.
-    let mut gpu = GpuTrainer::new(ctx.clone(), &weights, spec, routing, total_steps)
+    let mut gpu = GpuModel::new(ctx.clone(), &weights, spec, routing, total_steps)
         .await
         .unwrap_or_else(|e| panic!("{label}: {e}"));
     gpu.step(&batch).await.unwrap_or_else(|e| panic!("{label}: {e}"));

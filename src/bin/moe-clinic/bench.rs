@@ -6,7 +6,7 @@
 use clap::Args;
 use moe_clinic::engine::{BackendChoice, Engine};
 use moe_clinic::gpu::GpuContext;
-use moe_clinic::gpu::train::GpuTrainer;
+use moe_clinic::gpu::model::GpuModel;
 use moe_clinic::model::build::VOCAB_SIZE;
 use moe_clinic::model::clinic::ClinicWeights;
 use moe_clinic::model::dataset::Dataset;
@@ -249,7 +249,7 @@ fn training(args: &BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
     let mut cpu = Trainer::new(weights.clone(), spec, total);
     let ctx = std::rc::Rc::new(pollster::block_on(GpuContext::new())?);
     let routing = training_routing(&weights.config.routing, &spec);
-    let mut gpu = pollster::block_on(GpuTrainer::new(ctx.clone(), &weights, spec, routing, total))?;
+    let mut gpu = pollster::block_on(GpuModel::new(ctx.clone(), &weights, spec, routing, total))?;
     println!(
         "moe-clinic bench --training: the page's default run (8 doctors, top-2, batch 32, {} tokens a batch on average); \
          {} blocks of {TRAINING_BLOCK} steps after {} warm-up, CPU and GPU interleaved block by block",

@@ -3,7 +3,7 @@
 
 use clap::Args;
 use moe_clinic::gpu::GpuContext;
-use moe_clinic::gpu::train::GpuTrainer;
+use moe_clinic::gpu::model::GpuModel;
 use moe_clinic::model::build::{Preset, build_with, index, presets};
 use moe_clinic::model::card::ModelCard;
 use moe_clinic::model::clinic::ClinicWeights;
@@ -59,7 +59,7 @@ pub fn run(args: TrainArgs) -> Result<(), Box<dyn std::error::Error>> {
         let ctx = Rc::clone(context.as_ref().expect("a context for the GPU"));
         let routing = training_routing(&weights.config.routing, &spec);
         let trainer =
-            pollster::block_on(GpuTrainer::new(ctx, &weights, spec, routing, total)).map_err(|e| e.to_string())?;
+            pollster::block_on(GpuModel::new(ctx, &weights, spec, routing, total)).map_err(|e| e.to_string())?;
         Ok(Box::new(GpuRunner(trainer)))
     };
     let make: RunnerFactory = if gpu { &make_gpu } else { &cpu_runner };
@@ -94,7 +94,7 @@ pub fn run(args: TrainArgs) -> Result<(), Box<dyn std::error::Error>> {
 
 /// The GPU trainer as a runner: waits for each step and reads its report back (natively
 /// the one small readback per step costs little; the page reads at most once a frame).
-struct GpuRunner(GpuTrainer);
+struct GpuRunner(GpuModel);
 
 impl StepRunner for GpuRunner {
     fn step(&mut self, batch: &Batch) -> Result<StepReport, String> {

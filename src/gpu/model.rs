@@ -63,7 +63,7 @@ const TRAINING_WORK: [Buf; 25] = [
 ];
 
 /// A model being trained on the GPU.
-pub struct GpuTrainer {
+pub struct GpuModel {
     ctx: Rc<GpuContext>,
     config: ClinicConfig,
     spec: TrainSpec,
@@ -88,7 +88,7 @@ fn alignment(ctx: &GpuContext) -> usize {
     (ctx.limits.min_storage_buffer_offset_alignment as usize / 4).max(4)
 }
 
-impl GpuTrainer {
+impl GpuModel {
     /// Uploads `weights` and prepares the step's pipelines. `routing` is the training
     /// routing (`Trainer::routing`).
     pub async fn new(
@@ -204,7 +204,7 @@ impl GpuTrainer {
         let timestamps = Timestamps::new(&ctx, TRAINING_STAGES.len());
         scope.pop().await?;
         let (d4, ff4) = (arch.d_model / 4, arch.d_ff / 4);
-        Ok(GpuTrainer {
+        Ok(GpuModel {
             ctx,
             config,
             spec,
