@@ -1,15 +1,18 @@
 // Boots the page: language, options and state from the URL, the model, the controls, the
 // embed protocol and scenes, the "Embed" action and the test hooks. Computes nothing
-// about the model: the wasm module routes, clinic.js, busy.js and report.js draw.
-import init, { Clinic, limits, routers } from './pkg/moe_clinic.js';
+// about the model: the wasm module routes and prices the network; clinic.js, busy.js,
+// report.js and network.js draw.
+import init, { Clinic, limits, networkPresets, routers } from './pkg/moe_clinic.js';
 import { compactFormatter, loadStrings, numberFormatter, translator } from './i18n.js';
 import { el } from './dom.js';
 import {
   COMPACT_EMBED,
+  NETWORK_DEFAULTS,
   SCENES,
   differsFromTrained,
   fitState,
   fixesK,
+  networkOptions,
   parseFragment,
   parseQuery,
   routingOf,
@@ -22,6 +25,7 @@ import { ClinicView } from './clinic.js';
 import { BusyDay } from './busy.js';
 import { embedSnippet } from './embed.js';
 import { backendText, renderCosts, renderTable } from './report.js';
+import { NetworkView } from './network.js';
 
 // Named after the systems that use them (DESIGN.md's router names).
 const PRESETS = {
@@ -50,6 +54,7 @@ let t = (key) => key;
 let i18n;
 let view;
 let busy;
+let network;
 let models = [];
 let tokenizer = null;
 const clinics = new Map();
@@ -63,6 +68,10 @@ let lastTrace = null;
 let vocab = null;
 // Every routing, the visitor's and the busy day's, goes through this one queue.
 let queue = Promise.resolve();
+// What a clinic last routed: `network()` prices a clinic's LAST routing, so pricing the
+// routing drawn needs to know whether anything (the busy day) routed since.
+let lastRouted = null;
+let drawnRouting = null;
 // The backend asked for; becomes "cpu" if ?backend=webgpu finds no WebGPU.
 let backendChoice = query.backend;
 let webgpuMissing = false;
@@ -220,6 +229,7 @@ async function clinicFor(name) {
 async function loadModel(name) {
   ({ clinic, card, config } = await clinicFor(name));
   view.setModel(card, config);
+  network.setModel(config.moe.num_experts);
   $('backend').textContent = localBackendText(clinic.backend());
   // Each doctor's derived label and the tokens it most often received in training.
   $('doctor-cards').replaceChildren(
@@ -235,6 +245,39 @@ async function loadModel(name) {
       ),
     ),
   );
+}
+
+/** The model menu. */
+function fillModelMenu() {
+  $('model').replaceChildren(...models.map((m) => el('option', { value: m.name }, m.name)));
+}
+
+function networkParts() {
+  return {
+    section: document.querySelector('[data-part=network]'),
+    devices: $('net-devices'),
+    devicesValue: $('net-devices-value'),
+    placement: $('net-placement'),
+    placementWhy: $('net-placement-why'),
+    link: $('net-link'),
+    linkWhy: $('net-link-why'),
+    device: $('net-device'),
+    sizes: $('net-sizes'),
+    sizesNote: $('net-sizes-note'),
+    summary: $('net-summary'),
+    diagram: $('net-diagram'),
+    heatmap: $('net-heatmap'),
+    trafficTable: $('net-traffic-table'),
+    time: $('net-time'),
+    timeLegend: $('net-time-legend'),
+    timeNote: $('net-time-note'),
+    timeTable: $('net-time-table'),
+    share: $('net-share'),
+    stragglers: $('net-stragglers'),
+    stragglerNote: $('net-straggler-note'),
+    devicesTable: $('net-devices-table'),
+    message: $('net-message'),
+  };
 }
 
 /** A model's description in the visitor's language (the menu shows its short name). */
@@ -311,11 +354,16 @@ function route(start) {
   const target = clinic;
   const number = ++routeCount;
   const fragment = serializeFragment(state);
-  return enqueue(() => target.route(text, routing)).then(
-    (trace) => {
+  return enqueue(async () => {
+    const trace = await target.route(text, routing);
+    lastRouted = { clinic: target, text, routing };
+    return { trace, priced: priceNow(target) };
+  }).then(
+    ({ trace, priced }) => {
       if (number !== routeCount) return trace;
+      drawnRouting = { clinic: target, text, routing };
       showMessage('input-message', '');
-      draw(trace);
+      draw(trace, priced);
       // Test hook: the state (as its fragment) of the routing now drawn.
       $('stage').dataset.state = fragment;
       if (start !== undefined) requestAnimationFrame(() => measurements.push(performance.now() - start));
@@ -330,8 +378,38 @@ function route(start) {
   );
 }
 
-function draw(trace) {
+/** The network object for the clinic's last routing, or the error pricing it gave. */
+function priceNow(target, settings = network.settings) {
+  if (layoutHides('network')) return null;
+  try {
+    return target.network(networkOptions(settings));
+  } catch (error) {
+    return error;
+  }
+}
+
+/**
+ * Prices the routing drawn with other network settings. If anything routed on that clinic
+ * since (the busy day shares it), the drawn text is routed again first (same text, same
+ * routing, so the same trace) so that `network()` prices what the page shows.
+ */
+function priceDrawn(settings) {
+  const drawn = drawnRouting;
+  if (!drawn) return Promise.reject(Object.assign(new Error('nothing routed yet'), { code: 'bad-options' }));
+  return enqueue(async () => {
+    const same = lastRouted && lastRouted.clinic === drawn.clinic && lastRouted.text === drawn.text && lastRouted.routing === drawn.routing;
+    if (!same) {
+      await drawn.clinic.route(drawn.text, drawn.routing);
+      lastRouted = drawn;
+    }
+    // As given: the engine refuses unknown fields and bad values with a coded Error.
+    return drawn.clinic.network({ ...settings });
+  });
+}
+
+function draw(trace, priced) {
   view.show(trace);
+  network.show(trace, priced);
   renderCosts({ loadChart: $('load-chart'), metrics: $('metrics') }, trace, i18n);
   // The table holds T x E cells: built only while its section is open.
   lastTrace = trace;
@@ -561,7 +639,12 @@ async function boot() {
     { reducedMotion },
   );
   busy = new BusyDay({ run: $('busy-run'), status: $('busy-status'), panels: $('busy-panels') }, i18n, {
-    enqueue,
+    // A busy-day routing becomes its clinic's last one: the network's pricing must know.
+    enqueue: (job) =>
+      enqueue(() => {
+        lastRouted = null;
+        return job();
+      }),
     clinicFor,
     title: modelTitle,
     sentences: async () => {
@@ -570,13 +653,15 @@ async function boot() {
       return [...strings.examples, ...(heldOut[query.lang] ?? [])];
     },
   });
+  network = new NetworkView(networkParts(), i18n, { price: priceDrawn });
   wireEmbedDialog();
   models = await fetchChecked('models/index.json', 'json');
   await whenVisible($('app'));
   await init();
   vocab = vocabulary(routers(), limits());
+  network.setPresets(networkPresets(), NETWORK_DEFAULTS);
   // Menus show the model's short name; its full description is written below the menu.
-  $('model').replaceChildren(...models.map((m) => el('option', { value: m.name }, m.name)));
+  fillModelMenu();
   fillRouterMenu();
   const fragment = parseFragment(location.hash, models.map((m) => m.name), vocab);
   const sceneState = layout?.state ?? {};
@@ -633,6 +718,15 @@ window.moeClinic = {
   busyDay: async () => {
     await ready;
     return busy.run();
+  },
+  // The routing drawn, priced on several hospitals with these settings (the wasm module's
+  // network object); the view then shows them. Bad settings reject with the engine's code.
+  network: async (settings) => {
+    await ready;
+    const wanted = { ...network.settings, ...settings };
+    const priced = await priceDrawn(wanted);
+    network.apply(wanted, priced);
+    return priced;
   },
 };
 

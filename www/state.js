@@ -100,6 +100,8 @@ export const SCENES = {
     state: { model: 'switch-4', router: 'switch', k: 1, capacityFactor: 1.25 },
   },
   balance: { parts: ['busy'], controls: [], state: {} },
+  // The hospitals: the text box and the network view, whose controls are its own.
+  network: { parts: ['intake', 'network'], controls: [], state: {} },
 };
 
 /** The embed without a scene: compact, with every control in a closed drawer. */
@@ -208,4 +210,34 @@ export function differsFromTrained(state, config, vocab) {
     (takesCapacity(vocab, state.router) && state.capacityFactor !== trained.capacityFactor) ||
     state.noise !== trained.noise
   );
+}
+
+/**
+ * The clinic network's settings (DESIGN.md, "The clinic network"): the buildings D, where
+ * the doctors live, the link between buildings, the device computing, and whose sizes
+ * price the routing. The presets themselves (names, labels, figures) come from the wasm
+ * module's `networkPresets()`. The page starts at Mixtral 8x7B's sizes because at the
+ * clinic model's own (d 24) every link is pure latency, and the lesson (a faster link
+ * moves the balance between computing and travelling) would not show.
+ */
+export const NETWORK_DEFAULTS = { devices: 4, placement: 'contiguous', link: 'nvlink4', device: 'h100', sizes: 'mixtral-8x7b' };
+/** The link that means "no link": the engine accepts it for one building only. */
+export const NO_LINK = 'none';
+
+/**
+ * Fits network settings to a model of `experts` doctors: 1 <= D <= E, the `none` link
+ * for one building and a real one for several (`previousLink`, else the default).
+ */
+export function fitNetwork(settings, experts, previousLink = NETWORK_DEFAULTS.link) {
+  const devices = Math.min(experts, Math.max(1, Math.round(Number(settings.devices) || 1)));
+  let link = settings.link;
+  if (devices === 1) link = NO_LINK;
+  else if (link === NO_LINK) link = previousLink === NO_LINK ? NETWORK_DEFAULTS.link : previousLink;
+  return { ...settings, devices, link };
+}
+
+/** The wasm module's `network()` options for the page's settings. */
+export function networkOptions(settings) {
+  const { devices, placement, link, device, sizes } = settings;
+  return { devices, placement, link, device, sizes };
 }
