@@ -28,6 +28,9 @@ export const MEASURE_EVERY = 25;
 const MAX_POINTS = 300;
 // The tables list every this many steps (and the last one).
 const TABLE_EVERY = 25;
+// While a run plays, the step charts are redrawn at most this often (ms): a step takes
+// about a frame on its own, so drawing every frame would halve the steps per second.
+const CHART_INTERVAL_MS = 100;
 // Announce progress to screen readers at most every this many steps.
 const ANNOUNCE_EVERY = 100;
 // Chart heights (px): fixed, so that new numbers never move the page.
@@ -403,7 +406,7 @@ export class TrainingView {
     }
     if (run.step >= run.target && !run.measureDue) this.finish(run);
     else this.requestFrame();
-    this.draw();
+    this.draw({ throttle: true });
   }
 
   stepNow(run) {
@@ -592,8 +595,12 @@ export class TrainingView {
     p.section.dataset.state = this.playing ? 'running' : run?.done ? 'done' : run?.step > 0 ? 'paused' : 'idle';
   }
 
-  /** Status line and charts: called at most once per animation frame. */
-  draw() {
+  /**
+   * Status line and charts: called at most once per animation frame. `throttle` (while
+   * playing) leaves the step charts for a later frame if they were drawn very recently;
+   * measurements, pauses and the end are always drawn at once.
+   */
+  draw({ throttle = false } = {}) {
     const run = this.run;
     const { t, format, percent } = this.i18n;
     const p = this.parts;
@@ -609,6 +616,9 @@ export class TrainingView {
     }
     p.status.textContent = status;
     this.syncButtons();
+    const now = performance.now();
+    if (throttle && this.playing && !this.dirty.measures && now - (this.chartsDrawnAt ?? 0) < CHART_INTERVAL_MS) return;
+    this.chartsDrawnAt = now;
     if (this.dirty.steps) {
       this.drawLoss(run);
       this.drawLoad(run);
