@@ -108,6 +108,32 @@ describe('train the receptionist', () => {
     await page.close();
   });
 
+  test('16 doctors and a general practitioner trained here: every room\'s text stays inside its room', async () => {
+    for (const viewport of [{ width: 1280, height: 800 }, { width: 375, height: 812 }]) {
+      const { page, errors } = await open('/', { viewport });
+      const result = await train(page, { experts: 16, shared: true, steps: 20 });
+      assert.equal(result.error, undefined, result.error);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.evaluate(() => window.moeClinic.step(3));
+      const rooms = await page.evaluate(() =>
+        [...document.querySelectorAll('[data-testid=expert]')].map((g) => {
+          const walls = g.querySelector('.walls').getBoundingClientRect();
+          return [...g.querySelectorAll('text')]
+            .filter((x) => x.getBoundingClientRect().width > 0 && x.getComputedTextLength() > 0)
+            .map((x) => {
+              const b = x.getBoundingClientRect();
+              return b.left >= walls.left - 0.5 && b.right <= walls.right + 0.5 ? true : x.textContent;
+            });
+        }),
+      );
+      assert.equal(rooms.length, 17);
+      assert.deepEqual(rooms.flat().filter((x) => x !== true), [], `${viewport.width}: room text inside its room`);
+      await page.screenshot({ path: join(screenshots, `train-16-doctors-${viewport.width}.png`) });
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
+  });
+
   test('invalid options reject with a clear, coded error, and nothing changes', async () => {
     const { page, errors } = await open();
     for (const [options, code, words] of [
