@@ -361,10 +361,13 @@ export class ClinicView {
     const firstY = narrow ? 14 : 17;
     const avail = box.w - 12;
     const space = avail - (shared ? 0 : 40);
-    const shortName = shared ? name : t('doctor_short', { index: r + 1 });
+    const shortName = shared ? t('gp_short') : t('doctor_short', { index: r + 1 });
     const beside = (n) => Boolean(label) && measure.width(n, 12, 700) + 5 + measure.width(label, 11) <= space;
     const labelFirst = beside(name) || beside(shortName);
-    const first = beside(name) ? name : labelFirst ? shortName : measure.width(name, 12, 700) <= space ? name : shortName;
+    // With many doctors (a clinic trained with up to 16) a room can be too narrow even for
+    // "Dr 12" beside the %: then its number alone (its colour and the tooltip say whose).
+    const fitting = [name, shortName].find((n) => measure.width(n, 12, 700) <= space) ?? (shared ? t('gp_short') : String(r + 1));
+    const first = beside(name) ? name : labelFirst ? shortName : fitting;
     const title = svg('text', { class: 'room-name', x: box.x + 6, y: box.y + firstY }, svg('tspan', {}, first));
     if (labelFirst) title.append(svg('tspan', { class: 'room-label', dx: 5 }, label));
     const arrivals = this.arrivals[r];

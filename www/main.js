@@ -1,15 +1,18 @@
 // Boots the page: language, options and state from the URL, the model, the controls, the
 // embed protocol and scenes, the "Embed" action and the test hooks. Computes nothing
-// about the model: the wasm module routes, clinic.js, busy.js and report.js draw.
-import init, { Clinic, limits, routers } from './pkg/moe_clinic.js';
+// about the model: the wasm module routes, prices the network and trains; clinic.js,
+// busy.js, report.js, network.js and train.js draw.
+import init, { Clinic, Training, limits, networkPresets, routers } from './pkg/moe_clinic.js';
 import { compactFormatter, loadStrings, numberFormatter, translator } from './i18n.js';
 import { el } from './dom.js';
 import {
   COMPACT_EMBED,
+  NETWORK_DEFAULTS,
   SCENES,
   differsFromTrained,
   fitState,
   fixesK,
+  networkOptions,
   parseFragment,
   parseQuery,
   routingOf,
@@ -22,6 +25,8 @@ import { ClinicView } from './clinic.js';
 import { BusyDay } from './busy.js';
 import { embedSnippet } from './embed.js';
 import { backendText, renderCosts, renderTable } from './report.js';
+import { NetworkView } from './network.js';
+import { TrainingView } from './train.js';
 
 // Named after the systems that use them (DESIGN.md's router names).
 const PRESETS = {
@@ -50,6 +55,8 @@ let t = (key) => key;
 let i18n;
 let view;
 let busy;
+let network;
+let training;
 let models = [];
 let tokenizer = null;
 const clinics = new Map();
@@ -63,6 +70,12 @@ let lastTrace = null;
 let vocab = null;
 // Every routing, the visitor's and the busy day's, goes through this one queue.
 let queue = Promise.resolve();
+// What a clinic last routed: `network()` prices a clinic's LAST routing, so pricing the
+// routing drawn needs to know whether anything (the busy day) routed since.
+let lastRouted = null;
+let drawnRouting = null;
+// The training dataset, fetched the first time someone trains.
+let dataset = null;
 // The backend asked for; becomes "cpu" if ?backend=webgpu finds no WebGPU.
 let backendChoice = query.backend;
 let webgpuMissing = false;
@@ -220,6 +233,7 @@ async function clinicFor(name) {
 async function loadModel(name) {
   ({ clinic, card, config } = await clinicFor(name));
   view.setModel(card, config);
+  network.setModel(config.moe.num_experts);
   $('backend').textContent = localBackendText(clinic.backend());
   // Each doctor's derived label and the tokens it most often received in training.
   $('doctor-cards').replaceChildren(
@@ -235,6 +249,124 @@ async function loadModel(name) {
       ),
     ),
   );
+}
+
+/** The model menu: the shipped models, then any trained or loaded in this page. */
+function fillModelMenu() {
+  $('model').replaceChildren(...models.map((m) => el('option', { value: m.name }, m.local ? t(`local_models.${m.name}`) : m.name)));
+}
+
+/** Whether a card describes weights of this configuration (its doctors and their number). */
+function cardFits(modelCard, modelConfig) {
+  const E = modelConfig.moe.num_experts;
+  return (
+    modelCard !== null &&
+    typeof modelCard === 'object' &&
+    Array.isArray(modelCard.experts) &&
+    modelCard.experts.length === E &&
+    modelCard.experts.every((x) => x && typeof x.label === 'string' && Array.isArray(x.top_tokens)) &&
+    (modelCard.config?.moe?.num_experts ?? E) === E
+  );
+}
+
+/**
+ * Weights made or loaded in this page become a model of the menu (`trained` or `loaded`)
+ * and the clinic's current one. Bad bytes reject with the engine's coded error; a card
+ * that does not fit the weights is left out, and the note says so.
+ */
+async function installModel(name, bytes, modelCard, title) {
+  tokenizer ??= await fetchChecked('models/tokenizer.json', 'text');
+  const instance = await createClinic(bytes);
+  const modelConfig = instance.config();
+  const fits = modelCard ? cardFits(modelCard, modelConfig) : false;
+  const previous = clinics.get(name);
+  // Without a card the doctors have no derived label yet: they are drawn unnamed.
+  clinics.set(name, Promise.resolve({ clinic: instance, card: fits ? modelCard : { experts: [] }, config: modelConfig }));
+  const row = { name, local: true, title: { [query.lang]: title } };
+  const index = models.findIndex((m) => m.name === name);
+  if (index >= 0) models[index] = row;
+  else models.push(row);
+  fillModelMenu();
+  await loadModel(name);
+  state = fitState({ ...trainedState(config), model: name, text: state.text }, config, vocab).state;
+  syncControls();
+  await route().catch(() => null);
+  // The clinic these weights replace routes nothing any more: freed once the queue has
+  // finished whatever it was doing with it.
+  if (previous) previous.then(({ clinic: old }) => enqueue(() => old.free())).catch(() => {});
+  const experts = modelConfig.moe.num_experts;
+  return {
+    note: !modelCard
+      ? t('train_loaded_no_card', { count: experts })
+      : fits
+        ? t('train_loaded_with_card', { count: experts })
+        : t('train_loaded_card_mismatch', { count: experts }),
+  };
+}
+
+/** A training run on the shipped dataset (fetched once, the first time). */
+async function createTraining(options) {
+  tokenizer ??= await fetchChecked('models/tokenizer.json', 'text');
+  dataset ??= fetchChecked('models/dataset.safetensors', 'bytes').catch((error) => {
+    dataset = null;
+    throw error;
+  });
+  return Training.create({ dataset: await dataset, tokenizer, options });
+}
+
+function networkParts() {
+  return {
+    section: document.querySelector('[data-part=network]'),
+    devices: $('net-devices'),
+    devicesValue: $('net-devices-value'),
+    placement: $('net-placement'),
+    placementWhy: $('net-placement-why'),
+    link: $('net-link'),
+    linkWhy: $('net-link-why'),
+    device: $('net-device'),
+    sizes: $('net-sizes'),
+    sizesNote: $('net-sizes-note'),
+    summary: $('net-summary'),
+    diagram: $('net-diagram'),
+    heatmap: $('net-heatmap'),
+    trafficTable: $('net-traffic-table'),
+    time: $('net-time'),
+    timeLegend: $('net-time-legend'),
+    timeNote: $('net-time-note'),
+    timeTable: $('net-time-table'),
+    share: $('net-share'),
+    stragglers: $('net-stragglers'),
+    stragglerNote: $('net-straggler-note'),
+    devicesTable: $('net-devices-table'),
+    message: $('net-message'),
+  };
+}
+
+function trainingParts() {
+  const fields = ['experts', 'router', 'topK', 'capacityFactor', 'expertKind', 'shared', 'balance', 'balanceStrength', 'zLoss', 'learningRate', 'batch', 'noise', 'seed', 'steps'];
+  const charts = ['loss', 'accuracy', 'load', 'spread', 'specialty'];
+  return {
+    section: document.querySelector('[data-part=train]'),
+    ...Object.fromEntries(fields.map((f) => [f, $(`tr-${f}`)])),
+    whys: Object.fromEntries(fields.map((f) => [f, $(`tr-${f}-why`)])),
+    presets: $('train-presets'),
+    presetText: $('train-preset-text'),
+    settingsNow: $('train-settings-now'),
+    play: $('train-play'),
+    step: $('train-step'),
+    reset: $('train-reset'),
+    status: $('train-status'),
+    live: $('train-live'),
+    charts: document.querySelector('.train-charts'),
+    boxes: Object.fromEntries(charts.map((c) => [c, $(`train-${c}`)])),
+    legends: Object.fromEntries(charts.map((c) => [c, $(`train-${c}-legend`)])),
+    use: $('train-use'),
+    downloadModel: $('train-download-model'),
+    downloadCard: $('train-download-card'),
+    load: $('train-file'),
+    message: $('train-message'),
+    note: $('train-note'),
+  };
 }
 
 /** A model's description in the visitor's language (the menu shows its short name). */
@@ -311,11 +443,16 @@ function route(start) {
   const target = clinic;
   const number = ++routeCount;
   const fragment = serializeFragment(state);
-  return enqueue(() => target.route(text, routing)).then(
-    (trace) => {
+  return enqueue(async () => {
+    const trace = await target.route(text, routing);
+    lastRouted = { clinic: target, text, routing };
+    return { trace, priced: priceNow(target) };
+  }).then(
+    ({ trace, priced }) => {
       if (number !== routeCount) return trace;
+      drawnRouting = { clinic: target, text, routing };
       showMessage('input-message', '');
-      draw(trace);
+      draw(trace, priced);
       // Test hook: the state (as its fragment) of the routing now drawn.
       $('stage').dataset.state = fragment;
       if (start !== undefined) requestAnimationFrame(() => measurements.push(performance.now() - start));
@@ -330,8 +467,39 @@ function route(start) {
   );
 }
 
-function draw(trace) {
+/** The network object for the clinic's last routing, or the error pricing it gave. */
+function priceNow(target, settings = network.settings) {
+  if (layoutHides('network')) return null;
+  try {
+    return target.network(networkOptions(settings));
+  } catch (error) {
+    return error;
+  }
+}
+
+/**
+ * Prices the routing drawn with other network settings. If anything routed on that clinic
+ * since (the busy day shares it), the drawn text is routed again first (same text, same
+ * routing, so the same trace) so that `network()` prices what the page shows.
+ */
+function priceDrawn(settings) {
+  const drawn = drawnRouting;
+  // Weights replaced since (a new training snapshot) leave nothing drawn to price.
+  if (!drawn || drawn.clinic !== clinic) return Promise.reject(Object.assign(new Error('nothing routed yet with this model'), { code: 'bad-options' }));
+  return enqueue(async () => {
+    const same = lastRouted && lastRouted.clinic === drawn.clinic && lastRouted.text === drawn.text && lastRouted.routing === drawn.routing;
+    if (!same) {
+      await drawn.clinic.route(drawn.text, drawn.routing);
+      lastRouted = drawn;
+    }
+    // As given: the engine refuses unknown fields and bad values with a coded Error.
+    return drawn.clinic.network({ ...settings });
+  });
+}
+
+function draw(trace, priced) {
   view.show(trace);
+  network.show(trace, priced);
   renderCosts({ loadChart: $('load-chart'), metrics: $('metrics') }, trace, i18n);
   // The table holds T x E cells: built only while its section is open.
   lastTrace = trace;
@@ -531,8 +699,11 @@ async function boot() {
   };
   applyStaticStrings();
   if (!query.embed) $('settings').open = WIDE.matches;
+  // The training settings too: beside the charts when wide, a drawer on a phone.
+  $('train-settings').open = WIDE.matches;
   WIDE.addEventListener('change', () => {
     if (!query.embed) $('settings').open = WIDE.matches;
+    $('train-settings').open = WIDE.matches;
   });
   // Text typed (or sent by the host) before now is kept; else the link's, else an example.
   const linkText = new URLSearchParams(location.hash.slice(1)).get('t');
@@ -561,7 +732,12 @@ async function boot() {
     { reducedMotion },
   );
   busy = new BusyDay({ run: $('busy-run'), status: $('busy-status'), panels: $('busy-panels') }, i18n, {
-    enqueue,
+    // A busy-day routing becomes its clinic's last one: the network's pricing must know.
+    enqueue: (job) =>
+      enqueue(() => {
+        lastRouted = null;
+        return job();
+      }),
     clinicFor,
     title: modelTitle,
     sentences: async () => {
@@ -570,13 +746,25 @@ async function boot() {
       return [...strings.examples, ...(heldOut[query.lang] ?? [])];
     },
   });
+  network = new NetworkView(networkParts(), i18n, { price: priceDrawn });
+  training = new TrainingView(trainingParts(), i18n, {
+    vocab: () => vocab,
+    create: createTraining,
+    install: (snapshot) => installModel('trained', snapshot.bytes, snapshot.card, t('train_model_title', { step: snapshot.step })),
+    load: async ({ bytes, card: loadedCard, name: fileName }) => {
+      const { note } = await installModel('loaded', bytes, loadedCard, t('train_loaded_title', { name: fileName }));
+      return note;
+    },
+  });
   wireEmbedDialog();
   models = await fetchChecked('models/index.json', 'json');
   await whenVisible($('app'));
   await init();
   vocab = vocabulary(routers(), limits());
+  network.setPresets(networkPresets(), NETWORK_DEFAULTS);
+  training.setup();
   // Menus show the model's short name; its full description is written below the menu.
-  $('model').replaceChildren(...models.map((m) => el('option', { value: m.name }, m.name)));
+  fillModelMenu();
   fillRouterMenu();
   const fragment = parseFragment(location.hash, models.map((m) => m.name), vocab);
   const sceneState = layout?.state ?? {};
@@ -633,6 +821,21 @@ window.moeClinic = {
   busyDay: async () => {
     await ready;
     return busy.run();
+  },
+  // The routing drawn, priced on several hospitals with these settings (the wasm module's
+  // network object); the view then shows them. Bad settings reject with the engine's code.
+  network: async (settings) => {
+    await ready;
+    const wanted = { ...network.settings, ...settings };
+    const priced = await priceDrawn(wanted);
+    network.apply(wanted, priced);
+    return priced;
+  },
+  // A training run (camelCase options, README "Test hooks"); resolves once it has trained
+  // its steps, and its weights are then the clinic's model.
+  train: async (options) => {
+    await ready;
+    return training.train(options);
   },
 };
 

@@ -100,6 +100,8 @@ export const SCENES = {
     state: { model: 'switch-4', router: 'switch', k: 1, capacityFactor: 1.25 },
   },
   balance: { parts: ['busy'], controls: [], state: {} },
+  // The hospitals: the text box and the network view, whose controls are its own.
+  network: { parts: ['intake', 'network'], controls: [], state: {} },
 };
 
 /** The embed without a scene: compact, with every control in a closed drawer. */
@@ -208,4 +210,150 @@ export function differsFromTrained(state, config, vocab) {
     (takesCapacity(vocab, state.router) && state.capacityFactor !== trained.capacityFactor) ||
     state.noise !== trained.noise
   );
+}
+
+/**
+ * The clinic network's settings (DESIGN.md, "The clinic network"): the buildings D, where
+ * the doctors live, the link between buildings, the device computing, and whose sizes
+ * price the routing. The presets themselves (names, labels, figures) come from the wasm
+ * module's `networkPresets()`. The page starts at Mixtral 8x7B's sizes because at the
+ * clinic model's own (d 24) every link is pure latency, and the lesson (a faster link
+ * moves the balance between computing and travelling) would not show.
+ */
+export const NETWORK_DEFAULTS = { devices: 4, placement: 'contiguous', link: 'nvlink4', device: 'h100', sizes: 'mixtral-8x7b' };
+/** The link that means "no link": the engine accepts it for one building only. */
+export const NO_LINK = 'none';
+
+/**
+ * Fits network settings to a model of `experts` doctors: 1 <= D <= E, the `none` link
+ * for one building and a real one for several (`previousLink`, else the default).
+ */
+export function fitNetwork(settings, experts, previousLink = NETWORK_DEFAULTS.link) {
+  const devices = Math.min(experts, Math.max(1, Math.round(Number(settings.devices) || 1)));
+  let link = settings.link;
+  if (devices === 1) link = NO_LINK;
+  else if (link === NO_LINK) link = previousLink === NO_LINK ? NETWORK_DEFAULTS.link : previousLink;
+  return { ...settings, devices, link };
+}
+
+/** The wasm module's `network()` options for the page's settings. */
+export function networkOptions(settings) {
+  const { devices, placement, link, device, sizes } = settings;
+  return { devices, placement, link, device, sizes };
+}
+
+/**
+ * Training settings: the page's names (camelCase, as `moeClinic.train(options)` takes
+ * them) and the facade's (snake_case). The defaults are the facade's documented ones, so
+ * a run started from the page trains what the facade would train by default; the page
+ * still sends every field, so what the controls show is what trains.
+ */
+export const TRAIN_FIELDS = {
+  experts: 'experts',
+  topK: 'top_k',
+  router: 'router',
+  expertKind: 'expert_kind',
+  shared: 'shared_experts',
+  balance: 'balance',
+  balanceStrength: 'balance_strength',
+  zLoss: 'z_loss',
+  learningRate: 'learning_rate',
+  batch: 'batch',
+  noise: 'noise',
+  seed: 'seed',
+  capacityFactor: 'capacity_factor',
+  steps: 'steps',
+};
+export const TRAIN_DEFAULTS = {
+  experts: 8,
+  topK: 2,
+  router: 'mixtral',
+  expertKind: 'swiglu',
+  shared: false,
+  balance: 'aux',
+  balanceStrength: 0.1,
+  zLoss: 0.001,
+  learningRate: 0.01,
+  batch: 32,
+  noise: 0,
+  seed: 1,
+  capacityFactor: 1.25,
+  steps: 600,
+};
+/** The balancing modes, and each one's default strength (aux: alpha; bias: gamma). */
+export const BALANCE_STRENGTH = { none: 0, aux: 0.1, bias: 0.01 };
+export const EXPERT_KINDS = ['swiglu', 'relu', 'gelu'];
+export const TRAIN_EXPERTS = [2, 16];
+
+/**
+ * One click each (the visitor's other settings are replaced by the defaults plus these).
+ * "Without the manager" and "with" differ only in balancing, and both route top-1: with
+ * one doctor per patient a doctor nobody picks gets no gradient at all, so collapse shows
+ * in a few seconds. Measured on seeds 1-8 (runs of 150 and of 200 steps, the schedule as
+ * long as the run): without the manager some doctor ends under a quarter of the mean load
+ * on 7 of 8 seeds (seed 6 stays at 0.34-0.42); with it every doctor stays within
+ * 0.88-1.16x the mean at 200 steps. Top-2 needs most of the 600-step run to collapse.
+ */
+export const TRAIN_PRESETS = {
+  with_manager: { topK: 1, balance: 'aux' },
+  without_manager: { topK: 1, balance: 'none' },
+  deepseek: { balance: 'bias', balanceStrength: BALANCE_STRENGTH.bias },
+  switch: { router: 'switch', topK: 1, capacityFactor: 1.25, expertKind: 'relu' },
+};
+
+/** An Error with the stable code the wasm module's errors carry. */
+function codedError(message, code) {
+  return Object.assign(new Error(message), { code });
+}
+
+/**
+ * The page's settings for `options` (camelCase, every field optional): the defaults, then
+ * the options. Unknown fields and values of the wrong type reject here with a coded Error;
+ * ranges are the facade's to check (it names each limit). `shared` takes true/false or 1/0.
+ */
+export function trainingSettings(options = {}, base = TRAIN_DEFAULTS) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw codedError('training options must be an object', 'bad-options');
+  }
+  const unknown = Object.keys(options).filter((key) => !Object.hasOwn(TRAIN_FIELDS, key));
+  if (unknown.length > 0) {
+    throw codedError(`unknown training option ${unknown.map((k) => `\`${k}\``).join(', ')}; expected one of ${Object.keys(TRAIN_FIELDS).join(', ')}`, 'bad-options');
+  }
+  const settings = { ...base };
+  // A new balancing mode brings its own default strength unless one is given.
+  if (options.balance !== undefined && options.balanceStrength === undefined) settings.balanceStrength = BALANCE_STRENGTH[options.balance] ?? settings.balanceStrength;
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (key === 'shared') {
+      if (![true, false, 0, 1].includes(value)) throw codedError(`shared must be true, false, 0 or 1, not ${JSON.stringify(value)}`, 'bad-options');
+      settings.shared = value === true || value === 1;
+    } else if (['router', 'expertKind', 'balance'].includes(key)) {
+      if (typeof value !== 'string') throw codedError(`${key} must be a string, not ${JSON.stringify(value)}`, 'bad-options');
+      settings[key] = value;
+    } else {
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw codedError(`${key} must be a finite number, not ${JSON.stringify(value)}`, 'bad-options');
+      settings[key] = value;
+    }
+  }
+  if (!Object.hasOwn(BALANCE_STRENGTH, settings.balance)) {
+    throw codedError(`balance must be one of ${Object.keys(BALANCE_STRENGTH).join(', ')}, not ${JSON.stringify(settings.balance)}`, 'bad-options');
+  }
+  return settings;
+}
+
+/**
+ * The facade's options for page settings. k follows the router's own rule where the
+ * router fixes it (Switch: 1, dense: every doctor), as the clinic's k does; a free k is
+ * sent as given, so the facade can refuse one larger than the doctors. The capacity
+ * factor goes only to routers with slots.
+ */
+export function trainingOptions(settings, vocab) {
+  const options = {};
+  for (const [key, name] of Object.entries(TRAIN_FIELDS)) options[name] = settings[key];
+  options.shared_experts = settings.shared ? 1 : 0;
+  if (vocab) {
+    if (fixesK(vocab, settings.router)) options.top_k = fitK(vocab, settings.router, settings.topK, settings.experts);
+    if (!takesCapacity(vocab, settings.router)) delete options.capacity_factor;
+  }
+  return options;
 }

@@ -113,7 +113,7 @@ async function reroute(webgpu) {
 
 function downloads() {
   const www = join(root, 'www');
-  const files = ['index.html', 'style.css', 'main.js', 'state.js', 'i18n.js', 'dom.js', 'floorplan.js', 'clinic.js', 'busy.js', 'embed.js', 'report.js', 'i18n/en.json', 'pkg/moe_clinic.js', 'pkg/moe_clinic_bg.wasm'];
+  const files = ['index.html', 'style.css', 'main.js', 'state.js', 'i18n.js', 'dom.js', 'floorplan.js', 'clinic.js', 'busy.js', 'embed.js', 'report.js', 'charts.js', 'network.js', 'train.js', 'i18n/en.json', 'pkg/moe_clinic.js', 'pkg/moe_clinic_bg.wasm'];
   for (const name of readdirSync(join(www, 'models'))) files.push(`models/${name}`);
   let raw = 0;
   let gz = 0;

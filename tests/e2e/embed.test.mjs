@@ -62,11 +62,12 @@ const visibleParts = (frame) =>
   }));
 
 describe('scenes', () => {
-  test('routing, capacity, balance and an unknown scene, each in a 360-px sandboxed iframe; axe-clean', async () => {
+  test('routing, capacity, balance, network and an unknown scene, each in a 360-px sandboxed iframe; axe-clean', async () => {
     const cases = {
       routing: { parts: ['intake', 'settings', 'clinic'], controls: ['router', 'k'] },
       capacity: { parts: ['intake', 'settings', 'clinic'], controls: ['router', 'capacity'] },
       balance: { parts: ['busy'], controls: [] },
+      network: { parts: ['intake', 'network'], controls: [] },
       dialysis: { parts: ['intake', 'settings', 'clinic'], controls: ['examples', 'presets', 'model', 'router', 'k', 'capacity', 'noise'] },
     };
     for (const [scene, want] of Object.entries(cases)) {
@@ -94,6 +95,16 @@ describe('scenes', () => {
         assert.ok((await frame.getByTestId('sent-on').filter({ visible: true }).count()) > 0, 'patients sent on are drawn');
         await frame.getByTestId('capacity').fill('4');
         await frame.waitForFunction(() => document.getElementById('stage').dataset.state?.includes('cf=4'));
+      }
+      if (scene === 'network') {
+        // The hospitals for the text in the box: patients drawn, the time bar and the heatmap.
+        await frame.waitForFunction(() => document.querySelectorAll('[data-testid=net-patient]').length > 0 && document.querySelector('[data-testid=net-summary]').textContent.length > 0);
+        assert.equal(await frame.getByTestId('net-diagram').isVisible(), true);
+        assert.equal(await frame.getByTestId('net-time').isVisible(), true);
+        assert.equal(await frame.getByTestId('net-heatmap').isVisible(), true);
+        assert.ok((await frame.evaluate(() => document.documentElement.scrollWidth)) <= 360, 'nothing wider than the embed');
+        await frame.getByTestId('net-link').selectOption('ethernet-100g');
+        await frame.waitForFunction(() => Number(document.querySelector('[data-part=network]').dataset.communicationShare) > 0.85);
       }
       if (scene === 'balance') {
         // The busy day runs by itself once on screen, for both clinics.

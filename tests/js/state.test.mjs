@@ -118,12 +118,12 @@ test('scenes: known ones in an embed, unknown ones fall back with a notice, none
   for (const name of Object.keys(SCENES)) {
     assert.deepEqual([parseQuery(`?embed=1&scene=${name}`).scene, parseQuery(`?embed=1&scene=${name}`).sceneUnknown], [name, false]);
   }
-  assert.deepEqual(Object.keys(SCENES), ['routing', 'capacity', 'balance']);
+  assert.deepEqual(Object.keys(SCENES), ['routing', 'capacity', 'balance', 'network']);
   const unknown = parseQuery('?embed=1&scene=dialysis');
   assert.deepEqual([unknown.scene, unknown.sceneUnknown, unknown.embed], [null, true, true]);
   assert.deepEqual([parseQuery('?scene=routing').scene, parseQuery('?scene=routing').sceneUnknown], [null, false]);
   // Every scene names only parts and controls the page has.
-  const parts = ['intake', 'settings', 'clinic', 'busy', 'costs', 'numbers', 'about'];
+  const parts = ['intake', 'settings', 'clinic', 'busy', 'costs', 'numbers', 'network', 'train', 'about'];
   const controls = ['examples', 'presets', 'model', 'router', 'k', 'capacity', 'noise'];
   for (const scene of [...Object.values(SCENES), COMPACT_EMBED]) {
     assert.ok(scene.parts.every((p) => parts.includes(p)), JSON.stringify(scene));
