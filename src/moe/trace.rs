@@ -54,6 +54,16 @@ pub struct AdapterSummary {
     pub device_type: String,
 }
 
+impl AdapterSummary {
+    /// A software rasterizer (Mesa's lavapipe/llvmpipe, SwiftShader): a GPU API on the CPU.
+    /// wgpu says `Cpu` natively; in a browser the adapter info names SwiftShader instead.
+    pub fn is_software(&self) -> bool {
+        let words = [&self.name, &self.architecture, &self.vendor].map(|s| s.to_ascii_lowercase());
+        self.device_type == "Cpu"
+            || words.iter().any(|w| w.contains("swiftshader") || w.contains("llvmpipe") || w.contains("lavapipe"))
+    }
+}
+
 /// Which path computed a trace, and why.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BackendInfo {
@@ -279,4 +289,29 @@ fn metrics(arch: &Architecture, routing: &Routing, dims: &Dims, out: &RoutingOut
     let seated_routed: u64 = out.seated[..e].iter().map(|&s| s as u64).sum();
     m.experts_run_per_token = Some(seated_routed as f64 / n + shared as f64);
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AdapterSummary;
+
+    fn adapter(name: &str, vendor: &str, architecture: &str, device_type: &str) -> AdapterSummary {
+        let s = String::from;
+        AdapterSummary {
+            name: s(name),
+            vendor: s(vendor),
+            architecture: s(architecture),
+            backend: s("Vulkan"),
+            device_type: s(device_type),
+        }
+    }
+
+    #[test]
+    fn software_adapters_are_recognised_and_real_gpus_are_not() {
+        assert!(adapter("llvmpipe (LLVM 19.1.7, 256 bits)", "mesa", "", "Cpu").is_software());
+        // Chromium's WebGPU: wgpu cannot see the type, the adapter info names SwiftShader.
+        assert!(adapter("", "google", "swiftshader", "Other").is_software());
+        assert!(!adapter("NVIDIA H200", "nvidia", "hopper", "DiscreteGpu").is_software());
+        assert!(!adapter("", "apple", "metal-3", "Other").is_software());
+    }
 }
