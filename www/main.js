@@ -311,7 +311,9 @@ async function createTraining(options) {
     dataset = null;
     throw error;
   });
-  return Training.create({ dataset: await dataset, tokenizer, options });
+  // The clinic's backend choice (?backend=, or "cpu" once WebGPU proved missing); on
+  // "auto" the engine trains on the CPU where the WebGPU adapter is a software one.
+  return Training.create({ dataset: await dataset, tokenizer, options, backend: backendChoice });
 }
 
 function networkParts() {

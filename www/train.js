@@ -1,6 +1,9 @@
 // Train the receptionist: a small MoE clinic learns on the shipped dataset, in the page,
-// through the wasm module's `Training` (today on its CPU path). The page runs steps in
-// small chunks, a time budget per animation frame, so it stays responsive; it measures on
+// through the wasm module's `Training` (on WebGPU or its CPU twin, as the engine chose).
+// Every call to it returns a promise and the engine refuses overlapping ones, so they go
+// through one queue per run. The page runs steps in small chunks, a time budget per
+// animation frame, one step per call (each step's report is a point on the charts), so
+// it stays responsive; it measures on
 // the held-out sentences every MEASURE_EVERY steps (a measurement routes 800 sentences);
 // it draws at most once per frame. Every number drawn is a step's report or a
 // measurement the wasm module returned: this file only keeps them and draws them.
@@ -80,9 +83,9 @@ export class TrainingView {
     parts.play.addEventListener('click', () => (this.playing ? this.pause() : this.play().catch((error) => this.showError(error))));
     parts.step.addEventListener('click', () => this.stepOnce().catch((error) => this.showError(error)));
     parts.reset.addEventListener('click', () => this.reset());
-    parts.use.addEventListener('click', () => this.useWeights());
-    parts.downloadModel.addEventListener('click', () => this.download('model'));
-    parts.downloadCard.addEventListener('click', () => this.download('card'));
+    parts.use.addEventListener('click', () => this.useWeights().catch((error) => this.showError(error)));
+    parts.downloadModel.addEventListener('click', () => this.download('model').catch((error) => this.showError(error)));
+    parts.downloadCard.addEventListener('click', () => this.download('card').catch((error) => this.showError(error)));
     parts.load.addEventListener('change', () => this.loadFiles());
     for (const details of parts.section.querySelectorAll('details.chart-table')) {
       details.addEventListener('toggle', () => {
@@ -246,6 +249,8 @@ export class TrainingView {
   }
 
   showError(error) {
+    // A reset while a call was in flight is the visitor's doing, not an error.
+    if (error?.code === 'cancelled') return;
     this.parts.message.hidden = false;
     this.parts.message.textContent = this.i18n.t('train_error', { message: error.message });
   }
@@ -268,8 +273,7 @@ export class TrainingView {
           training.free();
           throw Object.assign(new Error('the run was reset'), { code: 'cancelled' });
         }
-        run.training = training;
-        run.experts = training.config().moe.num_experts;
+        this.adopt(run, training);
         return run;
       },
       (error) => {
@@ -282,12 +286,35 @@ export class TrainingView {
     return run.creating;
   }
 
+  /** The run's engine-side session: its size and where it runs come from the engine. */
+  adopt(run, training) {
+    run.training = training;
+    run.experts = training.config().moe.num_experts;
+    run.backend = training.backend();
+    this.parts.section.dataset.backend = run.backend.kind;
+  }
+
+  /**
+   * `fn(training)` once every earlier call of this run has settled: the engine refuses
+   * overlapping calls ("busy"). Rejects with code "cancelled" if the run was reset first.
+   */
+  call(run, fn) {
+    const next = run.queue.then(() => {
+      if (this.run !== run || !run.training) throw Object.assign(new Error('the run was reset'), { code: 'cancelled' });
+      return fn(run.training);
+    });
+    run.queue = next.catch(() => {});
+    return next;
+  }
+
   newRun(settings) {
     return {
       id: ++this.runs,
       settings,
       training: null,
       creating: null,
+      queue: Promise.resolve(),
+      backend: null,
       experts: settings.experts,
       target: settings.steps,
       step: 0,
@@ -331,10 +358,15 @@ export class TrainingView {
     this.playing = false;
     this.stopClock(run);
     this.cancelFrame();
-    // Paused: a measurement of where the run is now, unless one was just taken.
-    if (run?.training && run.measures.at(-1)?.step !== run.step && run.step > 0) this.measureNow(run);
     this.syncButtons();
     this.draw();
+    // Paused: a measurement of where the run is now (after a step in flight), unless the
+    // last one was taken at this step.
+    if (run?.training && run.step > 0) {
+      this.measureNow(run, { unlessMeasured: true })
+        .then(() => this.run === run && this.draw())
+        .catch((error) => this.showError(error));
+    }
   }
 
   /** One optimiser step, then a measurement (the visitor is looking at this very step). */
@@ -345,9 +377,10 @@ export class TrainingView {
     const run = await this.ensureRun();
     if (this.run !== run) return;
     const start = performance.now();
-    this.stepNow(run);
-    this.measureNow(run);
+    await this.stepNow(run);
+    await this.measureNow(run);
     run.playMs += performance.now() - start;
+    if (this.run !== run) return;
     if (run.step >= run.target) this.finish(run);
     this.draw();
   }
@@ -358,6 +391,7 @@ export class TrainingView {
     this.playing = false;
     this.cancelFrame();
     this.run = null;
+    delete this.parts.section.dataset.backend;
     if (run) {
       for (const waiter of run.waiters) waiter.reject(Object.assign(new Error('the run was reset before it finished'), { code: 'cancelled' }));
       run.training?.free();
@@ -384,19 +418,24 @@ export class TrainingView {
     }
   }
 
-  /** One animation frame: steps within the budget, or one measurement; then one drawing. */
-  tick() {
+  /**
+   * One animation frame: steps within the budget, or one measurement; then one drawing.
+   * The next frame is asked for only once this one's calls have settled.
+   */
+  async tick() {
     this.frame = null;
     const run = this.run;
     if (!this.playing || !run?.training) return;
     const start = performance.now();
+    const going = () => this.playing && this.run === run;
     try {
-      if (run.measureDue) this.measureNow(run);
+      if (run.measureDue) await this.measureNow(run);
       else {
-        do this.stepNow(run);
-        while (!run.measureDue && run.step < run.target && performance.now() - start < FRAME_BUDGET_MS);
+        do await this.stepNow(run);
+        while (going() && !run.measureDue && run.step < run.target && performance.now() - start < FRAME_BUDGET_MS);
       }
     } catch (error) {
+      if (this.run !== run) return;
       this.playing = false;
       this.stopClock(run);
       this.showError(error);
@@ -404,15 +443,23 @@ export class TrainingView {
       this.syncButtons();
       return;
     }
+    if (this.run !== run) return;
     if (run.step >= run.target && !run.measureDue) this.finish(run);
-    else this.requestFrame();
+    else if (this.playing) this.requestFrame();
     this.draw({ throttle: true });
   }
 
+  /** One optimiser step, its report kept (within the queue, so later calls see it). */
   stepNow(run) {
-    const start = performance.now();
-    const report = run.training.step(1);
-    run.stepMs += performance.now() - start;
+    return this.call(run, async (training) => {
+      const start = performance.now();
+      const report = await training.step(1);
+      run.stepMs += performance.now() - start;
+      if (this.run === run) this.keepStep(run, report);
+    });
+  }
+
+  keepStep(run, report) {
     run.step = report.step;
     run.stepIndex.push(report.step);
     run.total.push(report.total);
@@ -426,10 +473,18 @@ export class TrainingView {
     this.dirty.steps = true;
   }
 
-  measureNow(run) {
-    const start = performance.now();
-    const m = run.training.measure();
-    run.measureMs += performance.now() - start;
+  /** A held-out measurement; `unlessMeasured`: none if the last one was at this step. */
+  measureNow(run, { unlessMeasured = false } = {}) {
+    return this.call(run, async (training) => {
+      if (unlessMeasured && run.measures.at(-1)?.step === run.step) return;
+      const start = performance.now();
+      const m = await training.measure();
+      run.measureMs += performance.now() - start;
+      if (this.run === run) this.keepMeasure(run, m);
+    });
+  }
+
+  keepMeasure(run, m) {
     run.measureDue = false;
     const accuracy = Object.fromEntries(m.accuracy);
     run.measures.push({
@@ -479,6 +534,7 @@ export class TrainingView {
     const waiters = run.waiters.splice(0);
     try {
       await this.useWeights(run);
+      if (this.run !== run) throw Object.assign(new Error('the run was reset before it finished'), { code: 'cancelled' });
       const result = this.result(run);
       for (const waiter of waiters) waiter.resolve(result);
     } catch (error) {
@@ -493,8 +549,8 @@ export class TrainingView {
     return {
       steps: run.step,
       seconds: this.seconds(run),
-      // The facade's Training runs on its CPU path today (a GPU path comes behind the same API).
-      backend: 'cpu',
+      // Where the steps ran: "gpu" (WebGPU) or "cpu", as the engine chose (Training.backend()).
+      backend: run.backend.kind,
       loss: [...run.total],
       accuracy: { en: m.accuracy.en, 'pt-BR': m.accuracy['pt-BR'] },
       load: [...m.load],
@@ -518,8 +574,7 @@ export class TrainingView {
     this.settings = settings;
     this.syncControls();
     const run = this.newRun(settings);
-    run.training = training;
-    run.experts = training.config().moe.num_experts;
+    this.adopt(run, training);
     this.run = run;
     const done = new Promise((resolve, reject) => run.waiters.push({ resolve, reject }));
     await this.play();
@@ -530,19 +585,22 @@ export class TrainingView {
   async useWeights(run = this.run) {
     if (!run?.training) return;
     this.clearError();
-    const snapshot = { bytes: run.training.exportModel(), card: run.training.exportCard(), step: run.step };
+    const snapshot = await this.call(run, async (training) => ({ bytes: await training.exportModel(), card: await training.exportCard(), step: run.step }));
     await this.hooks.install(snapshot);
     this.parts.note.textContent = this.i18n.t('train_installed', { step: run.step });
   }
 
-  download(kind) {
+  async download(kind) {
     const run = this.run;
     if (!run?.training) return;
-    const card = run.training.exportCard();
+    const { card, bytes } = await this.call(run, async (training) => ({
+      card: await training.exportCard(),
+      bytes: kind === 'model' ? await training.exportModel() : null,
+    }));
     const base = (card.weights_file ?? 'trained.safetensors').replace(/\.safetensors$/, '');
     const blob =
       kind === 'model'
-        ? new Blob([run.training.exportModel()], { type: 'application/octet-stream' })
+        ? new Blob([bytes], { type: 'application/octet-stream' })
         : new Blob([JSON.stringify(card, null, 2)], { type: 'application/json' });
     const url = URL.createObjectURL(blob);
     const link = el('a', { href: url, download: kind === 'model' ? `${base}.safetensors` : `${base}.json`, hidden: true });
@@ -607,6 +665,10 @@ export class TrainingView {
     const step = run?.step ?? 0;
     p.status.dataset.step = String(step);
     let status = run ? t('train_status', { step, count: run.target }) : t('train_status_idle');
+    if (run?.backend) {
+      const where = run.backend.kind === 'gpu' ? 'train_on_gpu' : run.backend.reason_code === 'software-adapter' ? 'train_on_cpu_software' : 'train_on_cpu';
+      status += ` · ${t(where)}`;
+    }
     if (run && step > 0) {
       const seconds = this.seconds(run);
       if (seconds > 0) status += ` · ${t('train_rate', { rate: format(step / seconds, 0) })}`;

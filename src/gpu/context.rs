@@ -37,6 +37,11 @@ impl GpuContext {
     /// Finds an adapter and opens a device with the adapter's own limits (so the largest
     /// layer it can hold is allowed) and timestamp queries where available.
     pub async fn new() -> Result<Self> {
+        // wgpu expects `navigator.gpu` on the web and panics without it (Node, old browsers).
+        #[cfg(target_arch = "wasm32")]
+        if !browser_has_webgpu() {
+            return Err(GpuError::NoAdapter("this JavaScript environment has no WebGPU (navigator.gpu)".into()));
+        }
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = instance
             .request_adapter(&wgpu::RequestAdapterOptions {
@@ -212,6 +217,17 @@ fn vendor_name(vendor: u32, driver: &str) -> String {
 /// The browser reports `GPUAdapterInfo.architecture` through wgpu's driver info.
 fn architecture_of(driver_info: &str, driver: &str) -> String {
     if !driver_info.is_empty() { driver_info.to_string() } else { driver.to_string() }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn browser_has_webgpu() -> bool {
+    use js_sys::Reflect;
+    use wasm_bindgen::JsValue;
+    Reflect::get(&js_sys::global(), &JsValue::from_str("navigator"))
+        .ok()
+        .filter(|n| n.is_object())
+        .and_then(|n| Reflect::get(&n, &JsValue::from_str("gpu")).ok())
+        .is_some_and(|gpu| gpu.is_object())
 }
 
 /// wgpu leaves vendor and architecture empty on the web, so ask the browser directly:

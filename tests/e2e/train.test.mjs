@@ -5,7 +5,9 @@
 // the trained weights route in the clinic view, match the native CPU path on the same
 // downloaded file, and load back to the same routing; the charts and their tables are
 // on screen and grow while a run plays; axe; screenshots mid-training on a phone and a
-// desktop. On the CPU (headless Chromium without WebGPU).
+// desktop. On the CPU (headless Chromium without WebGPU); then, in a browser with
+// SwiftShader's WebGPU, a run on ?backend=webgpu against the same run on the CPU, and
+// "auto" keeping to the CPU on that software adapter.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -81,6 +83,7 @@ describe('train the receptionist', () => {
     assert.equal(result.error, undefined, result.error);
     assert.equal(result.steps, 80);
     assert.equal(result.backend, 'cpu');
+    assert.match(await page.getByTestId('train-status').textContent(), /Step 80 of 80 · on the CPU · /);
     assert.ok(result.seconds > 0);
     assert.equal(result.loss.length, 80);
     assert.ok(result.loss.every(Number.isFinite));
@@ -298,5 +301,39 @@ describe('train the receptionist', () => {
     await page.locator('[data-part=train]').screenshot({ path: join(screenshots, 'train-pt-BR.png') });
     assert.deepEqual(errors, []);
     await page.close();
+  });
+});
+
+describe('train on WebGPU (SwiftShader)', () => {
+  let gpuBrowser;
+  before(async () => {
+    gpuBrowser = await launch({ webgpu: true });
+  });
+  after(() => gpuBrowser.close());
+
+  test('?backend=webgpu trains on the GPU: the same losses as the CPU run; "auto" keeps to the CPU on a software adapter', async () => {
+    const run = async (path) => {
+      const { page, errors } = await openPlayground(gpuBrowser, server.url, path, {});
+      const result = await train(page, { steps: 6 });
+      const status = await page.getByTestId('train-status').textContent();
+      assert.deepEqual(errors, []);
+      await page.close();
+      return { result, status };
+    };
+    const gpu = await run('/?backend=webgpu');
+    assert.equal(gpu.result.error, undefined, gpu.result.error);
+    assert.equal(gpu.result.backend, 'gpu');
+    assert.match(gpu.status, /Step 6 of 6 · on WebGPU · /);
+    const cpu = await run('/?backend=cpu');
+    assert.equal(cpu.result.backend, 'cpu');
+    // Forward, backward and AdamW on the GPU follow the CPU twin step by step (README
+    // "Training": per-stage tolerances); six steps of losses stay within 1e-3.
+    assert.equal(gpu.result.loss.length, 6);
+    for (const [i, loss] of gpu.result.loss.entries()) {
+      assert.ok(Math.abs(loss - cpu.result.loss[i]) <= 1e-3 * Math.abs(cpu.result.loss[i]), `step ${i + 1}: ${loss} on WebGPU, ${cpu.result.loss[i]} on the CPU`);
+    }
+    const auto = await run('/');
+    assert.equal(auto.result.backend, 'cpu');
+    assert.match(auto.status, /on the CPU \(this WebGPU adapter runs on the CPU too, and trains slower\)/);
   });
 });

@@ -71,13 +71,27 @@ test("the page's training defaults are the facade's: the same run either way", a
   const page = await wasm.Training.create({ dataset, tokenizer, options: trainingOptions(TRAIN_DEFAULTS, vocab) });
   try {
     assert.deepEqual(page.config(), plain.config());
-    assert.deepEqual(page.exportCard().training, plain.exportCard().training);
+    assert.deepEqual((await page.exportCard()).training, (await plain.exportCard()).training);
     // And the same first step, to the bit.
-    assert.deepEqual(page.step(1), plain.step(1));
+    assert.deepEqual(await page.step(1), await plain.step(1));
   } finally {
     plain.free();
     page.free();
   }
+});
+
+test('without navigator.gpu (Node) "auto" trains on the CPU and says why; "webgpu" is refused with a code', async () => {
+  const training = await wasm.Training.create({ dataset, tokenizer, options: {}, backend: 'auto' });
+  try {
+    const backend = training.backend();
+    assert.equal(backend.kind, 'cpu');
+    assert.equal(backend.reason_code, 'no-adapter');
+    assert.match(backend.reason, /navigator\.gpu/);
+  } finally {
+    training.free();
+  }
+  await assert.rejects(wasm.Training.create({ dataset, tokenizer, options: {}, backend: 'webgpu' }), coded('no-adapter'));
+  await assert.rejects(wasm.Training.create({ dataset, tokenizer, options: {}, backend: 'tpu' }), coded('invalid-config'));
 });
 
 test('every preset is a run the facade accepts, with what the preset says', async () => {
@@ -85,7 +99,7 @@ test('every preset is a run the facade accepts, with what the preset says', asyn
     const training = await wasm.Training.create({ dataset, tokenizer, options: trainingOptions(trainingSettings(preset), vocab) });
     try {
       const config = training.config();
-      const card = training.exportCard();
+      const card = await training.exportCard();
       if (preset.router) assert.equal(config.routing.router, preset.router, name);
       if (preset.topK) assert.equal(config.routing.top_k, preset.topK, name);
       if (preset.capacityFactor) assert.deepEqual(config.routing.capacity, { factor: preset.capacityFactor }, name);
