@@ -262,16 +262,24 @@ async fn training_runs_measures_and_exports_a_model_the_clinic_loads() {
     use moe_clinic::web::{Clinic, Training};
     let tokenizer: JsValue = include_str!("../www/models/tokenizer.json").into();
     let dataset: JsValue = js_sys::Uint8Array::from(&include_bytes!("../www/models/dataset.safetensors")[..]).into();
-    let create = |options: &str| {
+    let create_on = |backend: &str, options: &str| {
         let object = js_sys::Object::new();
         js_sys::Reflect::set(&object, &"dataset".into(), &dataset).unwrap();
         js_sys::Reflect::set(&object, &"tokenizer".into(), &tokenizer).unwrap();
+        js_sys::Reflect::set(&object, &"backend".into(), &backend.into()).unwrap();
         js_sys::Reflect::set(&object, &"options".into(), &js_sys::JSON::parse(options).unwrap()).unwrap();
         Training::create(object.into())
     };
+    let create = |options: &str| create_on(expected_backend(), options);
     let training = create(r#"{"experts": 4, "seed": 3, "batch": 16}"#).await.expect("a run");
     let backend = get(&training.backend().unwrap(), "kind").as_string().unwrap();
     assert_eq!(backend, if expected_backend() == "webgpu" { "gpu" } else { "cpu" });
+    // "auto" trains on the CPU where the only WebGPU adapter is a software one (as here).
+    let auto = create_on("auto", r#"{"experts": 4}"#).await.expect("a run");
+    let info = auto.backend().unwrap();
+    assert_eq!(get(&info, "kind").as_string().as_deref(), Some("cpu"));
+    let why = if expected_backend() == "webgpu" { "software-adapter" } else { "no-adapter" };
+    assert_eq!(get(&info, "reason_code").as_string().as_deref(), Some(why));
     let first = JsFuture::from(training.step(1)).await.unwrap();
     let after = JsFuture::from(training.step(40)).await.unwrap();
     assert_eq!(get(&after, "step").as_f64(), Some(41.0));
