@@ -1,6 +1,7 @@
-//! Picks the backend for a layer and runs it: WebGPU/Vulkan where an adapter exists, the
-//! CPU reference otherwise, always saying which and why. A lost device is recovered once;
-//! a second loss falls back to the CPU.
+//! Picks the backend for a layer (`Engine`) or any GPU program (`Backend`: the clinic
+//! model's too) and runs it: WebGPU/Vulkan where an adapter exists, the CPU reference
+//! otherwise, always saying which and why. A lost device is recovered once; a second loss
+//! falls back to the CPU.
 
 use crate::gpu::{GpuContext, GpuError, GpuLayer};
 use crate::moe::{BackendInfo, LayerWeights, MoeError, Routing, Trace, forward_cpu};
@@ -29,37 +30,106 @@ impl FromStr for BackendChoice {
     }
 }
 
-enum Backend {
-    Gpu {
-        layer: Box<GpuLayer>,
-        recovered: bool,
-    },
-    /// Why the CPU runs: `info.reason_code` for programs, `info.reason` for people.
-    Cpu {
-        info: BackendInfo,
-    },
+/// A GPU program that can be (re)built from its weights, for [`Backend`].
+#[allow(async_fn_in_trait, reason = "single-threaded: the wasm facade and pollster")]
+pub trait OnGpu: Sized {
+    type Weights;
+    /// Opens a device and uploads `weights`.
+    async fn build(weights: &Self::Weights) -> Result<Self, GpuError>;
+    fn context(&self) -> &Rc<GpuContext>;
+}
+
+impl OnGpu for GpuLayer {
+    type Weights = LayerWeights;
+    async fn build(weights: &LayerWeights) -> Result<Self, GpuError> {
+        GpuLayer::new(Rc::new(GpuContext::new().await?), weights).await
+    }
+    fn context(&self) -> &Rc<GpuContext> {
+        GpuLayer::context(self)
+    }
+}
+
+/// Where a program runs: on the GPU, rebuilt once after a device loss, or on the CPU
+/// with the reason (`info.reason_code` for programs, `info.reason` for people). Shared
+/// by the layer's [`Engine`] and the clinic's `model::triage::Triage`.
+pub enum Backend<G> {
+    Gpu { runner: Box<G>, recovered: bool },
+    Cpu { info: BackendInfo },
+}
+
+impl<G: OnGpu> Backend<G> {
+    pub async fn choose(choice: BackendChoice, weights: &G::Weights) -> Result<Self, GpuError> {
+        Ok(match choice {
+            BackendChoice::Cpu => Backend::Cpu { info: BackendInfo::cpu_requested() },
+            BackendChoice::Gpu => Backend::Gpu { runner: Box::new(G::build(weights).await?), recovered: false },
+            BackendChoice::Auto => match G::build(weights).await {
+                Ok(runner) => Backend::Gpu { runner: Box::new(runner), recovered: false },
+                Err(
+                    e @ (GpuError::NoAdapter(_)
+                    | GpuError::RequestDevice(_)
+                    | GpuError::Limit { .. }
+                    | GpuError::Unsupported(_)),
+                ) => Backend::Cpu { info: BackendInfo::cpu(e.code(), e.to_string()) },
+                Err(e) => return Err(e),
+            },
+        })
+    }
+
+    /// Which backend runs, and why the CPU if it is the CPU.
+    pub fn info(&self) -> BackendInfo {
+        match self {
+            Backend::Gpu { runner, .. } => BackendInfo::gpu(runner.context().adapter.clone()),
+            Backend::Cpu { info } => info.clone(),
+        }
+    }
+
+    /// After a GPU run failed with `error`: a lost device is replaced (once; a second
+    /// loss, or a failed rebuild, hands over to the CPU) and `Ok` says to run again; any
+    /// other error is returned as it is.
+    pub async fn recover(&mut self, error: GpuError, weights: &G::Weights) -> Result<(), GpuError> {
+        let Backend::Gpu { runner, recovered } = self else { return Err(error) };
+        let message = match error {
+            GpuError::DeviceLost(message) => message,
+            // A readback on a lost device can fail before the loss is reported.
+            GpuError::Readback(message) if runner.context().is_lost() => message,
+            other => return Err(other),
+        };
+        *self = if *recovered {
+            let reason = format!("the GPU device was lost twice ({message}); the CPU path took over");
+            Backend::Cpu { info: BackendInfo::cpu("device-lost-twice", reason) }
+        } else {
+            match G::build(weights).await {
+                Ok(runner) => Backend::Gpu { runner: Box::new(runner), recovered: true },
+                Err(e) => Backend::Cpu {
+                    info: BackendInfo::cpu(
+                        "device-unrecoverable",
+                        format!("the GPU device was lost ({message}) and could not be recovered: {e}"),
+                    ),
+                },
+            }
+        };
+        Ok(())
+    }
+
+    /// Destroys the GPU device under the program, as a driver reset would; the next run
+    /// recovers (once) or falls back to the CPU. For tests of that path.
+    pub fn destroy_gpu_device_for_testing(&self) {
+        if let Backend::Gpu { runner, .. } = self {
+            runner.context().destroy_device_for_testing();
+        }
+    }
 }
 
 /// A layer with its weights and its chosen backend.
 pub struct Engine {
     weights: LayerWeights,
-    backend: Backend,
+    backend: Backend<GpuLayer>,
 }
 
 impl Engine {
     pub async fn new(weights: LayerWeights, choice: BackendChoice) -> Result<Engine, GpuError> {
         weights.validate()?;
-        let backend = match choice {
-            BackendChoice::Cpu => Backend::Cpu { info: BackendInfo::cpu_requested() },
-            BackendChoice::Gpu => Backend::Gpu { layer: gpu_layer(&weights).await?, recovered: false },
-            BackendChoice::Auto => match gpu_layer(&weights).await {
-                Ok(layer) => Backend::Gpu { layer, recovered: false },
-                Err(e @ (GpuError::NoAdapter(_) | GpuError::RequestDevice(_) | GpuError::Limit { .. })) => {
-                    Backend::Cpu { info: BackendInfo::cpu(e.code(), e.to_string()) }
-                }
-                Err(e) => return Err(e),
-            },
-        };
+        let backend = Backend::choose(choice, &weights).await?;
         Ok(Engine { weights, backend })
     }
 
@@ -69,62 +139,29 @@ impl Engine {
 
     /// Which backend runs the layer, and why the CPU if it is the CPU.
     pub fn backend(&self) -> BackendInfo {
-        match &self.backend {
-            Backend::Gpu { layer, .. } => BackendInfo::gpu(layer.context().adapter.clone()),
-            Backend::Cpu { info } => info.clone(),
-        }
+        self.backend.info()
     }
 
     /// Runs the layer on `x` (`[tokens, d_model]`).
     pub async fn forward(&mut self, routing: &Routing, x: &[f32], tokens: usize) -> Result<Trace, GpuError> {
-        let result = match &mut self.backend {
-            Backend::Cpu { info } => {
-                let mut trace = forward_cpu(&self.weights, routing, x, tokens)?;
-                trace.backend = info.clone();
-                return Ok(trace);
-            }
-            Backend::Gpu { layer, .. } => layer.forward(routing, x, tokens).await,
-        };
-        let message = match result {
-            Err(GpuError::DeviceLost(message)) => message,
-            // A readback on a lost device can fail before the loss is reported.
-            Err(GpuError::Readback(message)) if self.gpu_lost() => message,
-            other => return other,
-        };
-        let Backend::Gpu { recovered, .. } = &self.backend else { unreachable!("only the GPU loses devices") };
-        self.backend = if *recovered {
-            let reason = format!("the GPU device was lost twice ({message}); the CPU path took over");
-            Backend::Cpu { info: BackendInfo::cpu("device-lost-twice", reason) }
-        } else {
-            match gpu_layer(&self.weights).await {
-                Ok(layer) => Backend::Gpu { layer, recovered: true },
-                Err(e) => Backend::Cpu {
-                    info: BackendInfo::cpu(
-                        "device-unrecoverable",
-                        format!("the GPU device was lost ({message}) and could not be recovered: {e}"),
-                    ),
+        loop {
+            let error = match &mut self.backend {
+                Backend::Cpu { info } => {
+                    let mut trace = forward_cpu(&self.weights, routing, x, tokens)?;
+                    trace.backend = info.clone();
+                    return Ok(trace);
+                }
+                Backend::Gpu { runner, .. } => match runner.forward(routing, x, tokens).await {
+                    Ok(trace) => return Ok(trace),
+                    Err(e) => e,
                 },
-            }
-        };
-        Box::pin(self.forward(routing, x, tokens)).await
-    }
-}
-
-impl Engine {
-    fn gpu_lost(&self) -> bool {
-        matches!(&self.backend, Backend::Gpu { layer, .. } if layer.context().is_lost())
-    }
-
-    /// Destroys the GPU device under the engine, as a driver reset would; the next forward
-    /// recovers (once) or falls back to the CPU. For tests of that path.
-    pub fn destroy_gpu_device_for_testing(&self) {
-        if let Backend::Gpu { layer, .. } = &self.backend {
-            layer.context().destroy_device_for_testing();
+            };
+            self.backend.recover(error, &self.weights).await?;
         }
     }
-}
 
-async fn gpu_layer(weights: &LayerWeights) -> Result<Box<GpuLayer>, GpuError> {
-    let ctx = Rc::new(GpuContext::new().await?);
-    Ok(Box::new(GpuLayer::new(ctx, weights).await?))
+    /// See [`Backend::destroy_gpu_device_for_testing`].
+    pub fn destroy_gpu_device_for_testing(&self) {
+        self.backend.destroy_gpu_device_for_testing();
+    }
 }

@@ -329,7 +329,7 @@ impl Clinic {
 
     /// `{kind, adapter, reason, reason_code}` as for `Engine`.
     pub fn backend(&self) -> Result<JsValue, JsValue> {
-        Ok(to_js(&self.inner.borrow().engine().backend())?)
+        Ok(to_js(&self.inner.borrow().backend())?)
     }
 
     /// Test hook: destroys the WebGPU device, as a GPU reset would. The next route recovers

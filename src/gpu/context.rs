@@ -6,6 +6,7 @@ use super::kernels::{Access, Kernel, Override};
 use crate::moe::trace::AdapterSummary;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// A compute pipeline and the layout its bind groups are made against.
@@ -31,6 +32,8 @@ pub struct GpuContext {
     pipelines: Mutex<HashMap<PipelineKey, Rc<Pipeline>>>,
     /// Set by wgpu's callbacks: the device was lost, or an error escaped every scope.
     fault: Arc<Mutex<Option<GpuError>>>,
+    /// Readbacks so far, for tests of "one readback per forward".
+    readbacks: AtomicUsize,
 }
 
 impl GpuContext {
@@ -102,6 +105,7 @@ impl GpuContext {
             limits,
             pipelines: Mutex::new(HashMap::new()),
             fault,
+            readbacks: AtomicUsize::new(0),
         })
     }
 
@@ -114,6 +118,16 @@ impl GpuContext {
     /// recovery, through the real device-lost path.
     pub fn destroy_device_for_testing(&self) {
         self.device.destroy();
+    }
+
+    /// `error`, unless the device was lost meanwhile: then the loss, which callers recover
+    /// from. A lost device makes every later command invalid, so the first error seen after
+    /// a loss is often a validation error about an invalid buffer.
+    pub fn lost_or(&self, error: GpuError) -> GpuError {
+        // Natively the loss is reported while the device is polled.
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = self.device.poll(wgpu::PollType::Poll);
+        if self.is_lost() { self.take_fault().unwrap_or(error) } else { error }
     }
 
     /// Whether the device is gone for good (the caller should make a new context).
@@ -183,6 +197,7 @@ impl GpuContext {
     /// Copies `size` bytes of a MAP_READ buffer back to the host: `map_async` and a
     /// one-shot channel, polling only natively (the browser drives the callback itself).
     pub async fn read_buffer(&self, buffer: &wgpu::Buffer, size: u64) -> Result<Vec<u8>> {
+        self.readbacks.fetch_add(1, Ordering::Relaxed);
         let (sender, receiver) = futures_channel::oneshot::channel();
         buffer.map_async(wgpu::MapMode::Read, 0..size, move |result| {
             let _ = sender.send(result);
@@ -196,6 +211,11 @@ impl GpuContext {
         let bytes = buffer.get_mapped_range(0..size).map_err(|e| GpuError::Readback(e.to_string()))?.to_vec();
         buffer.unmap();
         Ok(bytes)
+    }
+
+    /// How many times results were read back from this device.
+    pub fn readbacks(&self) -> usize {
+        self.readbacks.load(Ordering::Relaxed)
     }
 }
 

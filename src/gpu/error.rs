@@ -12,6 +12,9 @@ pub enum GpuError {
     /// A buffer or dispatch the layer needs is larger than this adapter allows.
     #[error("{what} needs {needed} but this adapter's {limit} is {allowed}")]
     Limit { what: String, needed: String, limit: &'static str, allowed: String },
+    /// A model the GPU kernels cannot run (the CPU path can).
+    #[error("the GPU path cannot run this model: {0}")]
+    Unsupported(String),
     /// wgpu rejected a command; a bug in the engine, reported rather than panicking.
     #[error("GPU validation error: {0}")]
     Validation(String),
@@ -35,6 +38,7 @@ impl GpuError {
             GpuError::NoAdapter(_) => "no-adapter",
             GpuError::RequestDevice(_) => "request-device",
             GpuError::Limit { .. } => "gpu-limit",
+            GpuError::Unsupported(_) => "gpu-unsupported",
             GpuError::Validation(_) => "gpu-validation",
             GpuError::OutOfMemory(_) => "gpu-out-of-memory",
             GpuError::DeviceLost(_) => "device-lost",

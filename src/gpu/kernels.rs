@@ -748,6 +748,15 @@ pub fn all() -> impl Iterator<Item = &'static Kernel> {
     STAGES.iter().flat_map(|(_, kernels)| kernels.iter())
 }
 
+/// The first `MODEL_FORWARD` of `TRAINING_STAGES` are the whole model's forward (the
+/// embedding to the head): what routing a text runs.
+pub const MODEL_FORWARD: usize = 5;
+
+/// Every kernel of the model's forward, in data-flow order.
+pub fn model_forward() -> impl Iterator<Item = &'static Kernel> {
+    TRAINING_STAGES[..MODEL_FORWARD].iter().flat_map(|(_, kernels)| kernels.iter())
+}
+
 /// Every kernel of a training step, in data-flow order (the layer's included).
 pub fn training() -> impl Iterator<Item = &'static Kernel> {
     TRAINING_STAGES.iter().flat_map(|(_, kernels)| kernels.iter())

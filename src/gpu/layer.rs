@@ -33,7 +33,7 @@ pub struct GpuLayer {
 
 /// What a forward reads back: the trace's arrays, or every intermediate buffer.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Readout {
+pub(crate) enum Readout {
     Trace,
     /// Every stage's output, for stage-by-stage parity checks.
     Stages,
@@ -89,41 +89,13 @@ impl GpuLayer {
     /// trace. One command submission, one readback; T = 0 touches nothing.
     pub async fn forward(&mut self, routing: &Routing, x: &[f32], tokens: usize) -> Result<Trace> {
         let start = crate::clock::now_ms();
-        let backend = BackendInfo::gpu(self.ctx.adapter.clone());
-        let Some((bytes, layout, dims)) = self.run(routing, x, tokens, Readout::Trace).await? else {
-            let out = RoutingOutputs {
-                demand: vec![0; self.arch.total_experts()],
-                seated: vec![0; self.arch.total_experts()],
-                ..Default::default()
-            };
-            let timings = Timings {
-                wall_ms: crate::clock::now_ms() - start,
-                gpu_stages: None,
-                gpu_stages_missing: Some("no tokens: nothing ran".into()),
-            };
-            return Ok(Trace::assemble(&self.arch, routing, 0, out, backend, timings)?);
+        let read = self.run(routing, x, tokens, Readout::Trace).await?;
+        let clock = Clock { start, timestamps: self.timestamps.as_ref(), stages: &STAGES };
+        let Some((bytes, layout, dims)) = read else {
+            let dims = Dims::new(&self.arch, routing, 0);
+            return trace_from(&self.ctx, &self.arch, routing, &dims, None, &clock);
         };
-        let table = ExpertTable { experts: dims.total_experts };
-        let expert_table = layout.u32s(&bytes, Buf::ExpertTable);
-        let out = RoutingOutputs {
-            logits: layout.f32s(&bytes, Buf::Logits),
-            probs: layout.f32s(&bytes, Buf::Probs),
-            assign_expert: layout.i32s(&bytes, Buf::AssignExpert),
-            assign_gate: layout.f32s(&bytes, Buf::AssignGate),
-            slot_row: layout.i32s(&bytes, Buf::SlotRow),
-            demand: expert_table[table.demand()].to_vec(),
-            seated: expert_table[table.seated()].to_vec(),
-            output: unpad(&layout.f32s(&bytes, Buf::Y), self.d4 * 4, self.arch.d_model),
-        };
-        let stages = layout.stage_times(&bytes, self.timestamps.as_ref());
-        let timings = Timings {
-            wall_ms: crate::clock::now_ms() - start,
-            gpu_stages_missing: stages
-                .is_none()
-                .then(|| self.ctx.timestamps_missing.clone().unwrap_or_else(|| "timestamps unavailable".into())),
-            gpu_stages: stages,
-        };
-        Ok(Trace::assemble(&self.arch, routing, tokens, out, backend, timings)?)
+        trace_from(&self.ctx, &self.arch, routing, &dims, Some((&bytes, &layout)), &clock)
     }
 
     /// Runs the layer and reads back the output of every stage, shaped as the CPU
@@ -214,7 +186,8 @@ impl GpuLayer {
         }
         self.ensure_capacity(&dims).await?;
         let params = self.params_for(routing, &dims);
-        let layout = Readback::layout(&dims, self.d4, self.ff4, routing.router, readout, self.timestamps.is_some());
+        let timed = if self.timestamps.is_some() { STAGES.len() } else { 0 };
+        let layout = Readback::layout(&dims, (self.d4, self.ff4), routing.router, readout, &[], timed);
 
         let scope = ErrorScopes::push(&self.ctx.device);
         let queue = &self.ctx.queue;
@@ -293,14 +266,68 @@ impl GpuLayer {
             self.buffers.set(buf, storage_buffer(&self.ctx.device, buf.name(), bytes(buf)));
         }
         let staging_size =
-            Readback::layout(&sized, self.d4, self.ff4, RouterKind::Mixtral, Readout::Trace, self.timestamps.is_some())
-                .total;
+            Readback::layout(&sized, (self.d4, self.ff4), RouterKind::Mixtral, Readout::Trace, &[], STAGES.len()).total;
         self.program.bind(&self.buffers, kernels::all());
         let staging = staging_buffer(&self.ctx.device, staging_size);
         scope.pop().await?;
         self.work = Some(Work { tokens, total_slots, staging });
         Ok(())
     }
+}
+
+/// When a forward started, and how its stages were timed.
+pub(crate) struct Clock<'a> {
+    pub start: f64,
+    pub timestamps: Option<&'a Timestamps>,
+    /// The stages recorded, in order (their names label the GPU times).
+    pub stages: &'a [(&'static str, &'static [Kernel])],
+}
+
+/// The layer's trace from a forward's readback (`None`: no tokens, nothing ran). Shared
+/// by the layer alone and the whole model's forward.
+pub(crate) fn trace_from(
+    ctx: &GpuContext,
+    arch: &Architecture,
+    routing: &Routing,
+    dims: &Dims,
+    read: Option<(&[u8], &Readback)>,
+    clock: &Clock,
+) -> Result<Trace> {
+    let backend = BackendInfo::gpu(ctx.adapter.clone());
+    let Some((bytes, layout)) = read else {
+        let out = RoutingOutputs {
+            demand: vec![0; arch.total_experts()],
+            seated: vec![0; arch.total_experts()],
+            ..Default::default()
+        };
+        let timings = Timings {
+            wall_ms: crate::clock::now_ms() - clock.start,
+            gpu_stages: None,
+            gpu_stages_missing: Some("no tokens: nothing ran".into()),
+        };
+        return Ok(Trace::assemble(arch, routing, 0, out, backend, timings)?);
+    };
+    let table = ExpertTable { experts: dims.total_experts };
+    let expert_table = layout.u32s(bytes, Buf::ExpertTable);
+    let out = RoutingOutputs {
+        logits: layout.f32s(bytes, Buf::Logits),
+        probs: layout.f32s(bytes, Buf::Probs),
+        assign_expert: layout.i32s(bytes, Buf::AssignExpert),
+        assign_gate: layout.f32s(bytes, Buf::AssignGate),
+        slot_row: layout.i32s(bytes, Buf::SlotRow),
+        demand: expert_table[table.demand()].to_vec(),
+        seated: expert_table[table.seated()].to_vec(),
+        output: unpad(&layout.f32s(bytes, Buf::Y), arch.d_model.div_ceil(4) * 4, arch.d_model),
+    };
+    let stages = layout.stage_times(bytes, clock.timestamps, clock.stages);
+    let timings = Timings {
+        wall_ms: crate::clock::now_ms() - clock.start,
+        gpu_stages_missing: stages
+            .is_none()
+            .then(|| ctx.timestamps_missing.clone().unwrap_or_else(|| "timestamps unavailable".into())),
+        gpu_stages: stages,
+    };
+    Ok(Trace::assemble(arch, routing, dims.tokens, out, backend, timings)?)
 }
 
 /// The uniform's layer fields for a forward of `dims` with `routing` (the training fields
@@ -380,16 +407,26 @@ pub(crate) const WORK_BUFFERS: [Buf; 15] = [
     Buf::Y,
 ];
 
-/// Where each result lies in the staging buffer.
-struct Readback {
+/// Where each result lies in the staging buffer. Shared with the whole model's forward
+/// (`gpu::model`), which reads the same trace plus the head's output.
+pub(crate) struct Readback {
     sections: Vec<(Buf, u64, u64)>,
-    /// Where the resolved timestamps lie, if copied.
-    timestamps: Option<u64>,
-    total: u64,
+    /// Where the resolved timestamps lie, and for how many stages, if copied.
+    timestamps: Option<(u64, usize)>,
+    pub(crate) total: u64,
 }
 
 impl Readback {
-    fn layout(dims: &Dims, d4: usize, ff4: usize, router: RouterKind, readout: Readout, timestamps: bool) -> Self {
+    /// The trace's arrays (or every stage's, for `Readout::Stages`), then `extra` sections
+    /// of (buffer, bytes), then `timed_stages` stages' timestamps if > 0.
+    pub(crate) fn layout(
+        dims: &Dims,
+        (d4, ff4): (usize, usize),
+        router: RouterKind,
+        readout: Readout,
+        extra: &[(Buf, u64)],
+        timed_stages: usize,
+    ) -> Self {
         let (t, e, a) = (dims.tokens as u64, dims.experts as u64, dims.assignments() as u64);
         let table = ExpertTable { experts: dims.total_experts }.entries() as u64 * 4;
         let rows = dims.max_rows() as u64;
@@ -415,6 +452,7 @@ impl Readback {
                 (Buf::ExpertOut, rows * d4 as u64 * 16),
             ]);
         }
+        sizes.extend_from_slice(extra);
         let mut offset = 0;
         let mut place = |size: u64| {
             let at = offset;
@@ -422,11 +460,11 @@ impl Readback {
             at
         };
         let sections = sizes.into_iter().map(|(buf, size)| (buf, place(size), size)).collect();
-        let timestamps = timestamps.then(|| place(16 * STAGES.len() as u64));
+        let timestamps = (timed_stages > 0).then(|| (place(16 * timed_stages as u64), timed_stages));
         Readback { sections, timestamps, total: offset.max(8) }
     }
 
-    fn copy(
+    pub(crate) fn copy(
         &self,
         encoder: &mut wgpu::CommandEncoder,
         buffers: &Buffers,
@@ -438,9 +476,9 @@ impl Readback {
                 encoder.copy_buffer_to_buffer(buffers.get(buf), 0, staging, offset, size);
             }
         }
-        if let (Some(ts), Some(offset)) = (ts, self.timestamps) {
-            encoder.resolve_query_set(&ts.queries, 0..2 * STAGES.len() as u32, &ts.resolved, 0);
-            encoder.copy_buffer_to_buffer(&ts.resolved, 0, staging, offset, 16 * STAGES.len() as u64);
+        if let (Some(ts), Some((offset, stages))) = (ts, self.timestamps) {
+            encoder.resolve_query_set(&ts.queries, 0..2 * stages as u32, &ts.resolved, 0);
+            encoder.copy_buffer_to_buffer(&ts.resolved, 0, staging, offset, 16 * stages as u64);
         }
     }
 
@@ -449,28 +487,35 @@ impl Readback {
         &all[offset as usize..(offset + size) as usize]
     }
 
-    fn f32s(&self, all: &[u8], buf: Buf) -> Vec<f32> {
+    pub(crate) fn f32s(&self, all: &[u8], buf: Buf) -> Vec<f32> {
         bytemuck::pod_collect_to_vec(self.bytes(all, buf))
     }
 
-    fn i32s(&self, all: &[u8], buf: Buf) -> Vec<i32> {
+    pub(crate) fn i32s(&self, all: &[u8], buf: Buf) -> Vec<i32> {
         bytemuck::pod_collect_to_vec(self.bytes(all, buf))
     }
 
-    fn u32s(&self, all: &[u8], buf: Buf) -> Vec<u32> {
+    pub(crate) fn u32s(&self, all: &[u8], buf: Buf) -> Vec<u32> {
         bytemuck::pod_collect_to_vec(self.bytes(all, buf))
     }
 
-    fn stage_times(&self, all: &[u8], ts: Option<&Timestamps>) -> Option<Vec<StageTime>> {
-        let (ts, offset) = (ts?, self.timestamps? as usize);
-        let ticks: Vec<u64> = bytemuck::pod_collect_to_vec(&all[offset..offset + 16 * STAGES.len()]);
-        Some(STAGES.iter().zip(ts.stage_ms(&ticks)).map(|((stage, _), ms)| StageTime { stage, ms }).collect())
+    /// The timed stages' GPU times, named by `stages` (the stage list recorded).
+    pub(crate) fn stage_times(
+        &self,
+        all: &[u8],
+        ts: Option<&Timestamps>,
+        stages: &[(&'static str, &'static [Kernel])],
+    ) -> Option<Vec<StageTime>> {
+        let (ts, (offset, count)) = (ts?, self.timestamps?);
+        let offset = offset as usize;
+        let ticks: Vec<u64> = bytemuck::pod_collect_to_vec(&all[offset..offset + 16 * count]);
+        Some(stages.iter().zip(ts.stage_ms(&ticks)).map(|((stage, _), ms)| StageTime { stage, ms }).collect())
     }
 }
 
 /// Keeps the first `cols` of every row of width `padded`: the GPU's vec4 rows back to
 /// the reference's widths.
-fn unpad(data: &[f32], padded: usize, cols: usize) -> Vec<f32> {
+pub(crate) fn unpad(data: &[f32], padded: usize, cols: usize) -> Vec<f32> {
     if cols == padded {
         return data.to_vec();
     }

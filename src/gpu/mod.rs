@@ -10,3 +10,4 @@ pub mod program;
 pub use context::GpuContext;
 pub use error::GpuError;
 pub use layer::GpuLayer;
+pub use model::GpuModel;

@@ -1,8 +1,11 @@
-//! The clinic model's training step on the GPU: the embedding, the mixer, the MoE layer's
+//! The clinic model on the GPU. Training: the embedding, the mixer, the MoE layer's
 //! kernels, the head, every backward stage and AdamW, recorded into one encoder and
-//! submitted once per step, with nothing read back unless asked (the page reads the
-//! metrics at most once per drawn frame). The CPU twin is `model::train`; one step here
-//! equals one step there within the tolerances `tests/gpu_training.rs` states.
+//! submitted once per step, with nothing read back unless asked. The CPU twin is
+//! `model::train`; one step here equals one step there within the tolerances
+//! `tests/gpu_training.rs` states. Routing a text (`GpuModel::route`, for
+//! `model::triage`): the same forward kernels, one submission and one readback of the
+//! layer's trace and the head's verdict; a model built only to route holds no gradients
+//! and compiles only the forward's kernels.
 //!
 //! The trainable tensors live end to end in one buffer (and their gradients and AdamW's
 //! moments in three more, laid out alike), each at an offset the adapter can bind, so that
@@ -11,15 +14,15 @@
 
 use super::context::GpuContext;
 use super::error::{GpuError, Result};
-use super::kernels::{self, Buf, GridSizes, Override, Params, TRAINING_STAGES, When};
-use super::layer::{WORK_BUFFERS, layer_params, work_bytes};
+use super::kernels::{self, Buf, GridSizes, Kernel, MODEL_FORWARD, Override, Params, TRAINING_STAGES, When};
+use super::layer::{Clock, Readback, Readout, WORK_BUFFERS, layer_params, trace_from, work_bytes};
 use super::program::{Buffers, ErrorScopes, Limits, Program, Timestamps, View, staging_buffer, storage_buffer};
 use crate::model::clinic::{CLASSES, ClinicConfig, ClinicWeights};
 use crate::model::labels::Lang;
 use crate::model::train::{BETA1, BETA2, Balance, Batch, StepReport, TrainSpec, decays, learning_rate};
 use crate::moe::reference::{Dims, ROW_BLOCK};
-use crate::moe::{ExpertKind, MoeError, RouterKind, Routing};
-use std::collections::HashMap;
+use crate::moe::{ExpertKind, MoeError, RouterKind, Routing, Trace};
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 /// Where one trainable tensor lies in the flat buffers.
@@ -62,10 +65,14 @@ const TRAINING_WORK: [Buf; 25] = [
     Buf::DEmb,
 ];
 
-/// A model being trained on the GPU.
+/// A model on the GPU, being trained or routing texts.
 pub struct GpuModel {
     ctx: Rc<GpuContext>,
     config: ClinicConfig,
+    /// False for a model built only to route: no gradients, no moments, no `step`.
+    trains: bool,
+    /// Whether the router ranks by p * exp(bias) (DeepSeek-V3's selection bias).
+    has_selection: bool,
     spec: TrainSpec,
     routing: Routing,
     d4: usize,
@@ -74,13 +81,19 @@ pub struct GpuModel {
     buffers: Buffers,
     program: Program,
     timestamps: Option<Timestamps>,
-    /// Tokens and sentences the work buffers hold.
-    held: (usize, usize),
+    /// Tokens, sentences and slots per token the work buffers hold (a routing model's
+    /// routing, and so its slots, may change from one text to the next).
+    held: (usize, usize, usize),
     /// The last step's sizes, for reading its results.
     last: Option<(Dims, usize)>,
     /// Steps taken, and the steps the learning-rate schedule spans.
     pub step: usize,
     pub total_steps: usize,
+}
+
+/// The kernels a model runs: the whole training step, or the forward alone.
+fn kernels_of(trains: bool) -> Box<dyn Iterator<Item = &'static Kernel>> {
+    if trains { Box::new(kernels::training()) } else { Box::new(kernels::model_forward()) }
 }
 
 /// Values between aligned tensors: the binding offset alignment, in f32s.
@@ -98,20 +111,60 @@ impl GpuModel {
         routing: Routing,
         total_steps: usize,
     ) -> Result<Self> {
+        Self::build(ctx, weights, spec, routing, total_steps, true).await
+    }
+
+    /// Uploads `weights` to route texts with [`GpuModel::route`] only.
+    pub async fn for_routing(ctx: Rc<GpuContext>, weights: &ClinicWeights) -> Result<Self> {
+        // Never read: `step`, the only user of the spec, refuses a routing model.
+        let spec = TrainSpec {
+            seed: 0,
+            epochs: 0,
+            batch: 0,
+            learning_rate: 0.0,
+            balance: Balance::None,
+            capacity_factor: None,
+            z_loss: 0.0,
+            token_dropout: 0.0,
+            weight_decay: 0.0,
+            context_identity: 0.0,
+        };
+        Self::build(ctx, weights, spec, weights.config.routing, 1, false).await
+    }
+
+    fn kernels(&self) -> Box<dyn Iterator<Item = &'static Kernel>> {
+        kernels_of(self.trains)
+    }
+
+    async fn build(
+        ctx: Rc<GpuContext>,
+        weights: &ClinicWeights,
+        spec: TrainSpec,
+        routing: Routing,
+        total_steps: usize,
+        trains: bool,
+    ) -> Result<Self> {
         let config = weights.config.clone();
         let arch = config.moe;
         if !arch.d_model.is_multiple_of(4) || !arch.d_ff.is_multiple_of(4) {
-            return Err(GpuError::Moe(MoeError::Config(format!(
-                "training on the GPU needs d_model and d_ff in multiples of 4, not {} and {}",
+            return Err(GpuError::Unsupported(format!(
+                "the model's kernels need d_model and d_ff in multiples of 4, not {} and {}",
                 arch.d_model, arch.d_ff
-            ))));
+            )));
         }
         routing.validate(&arch)?;
         let mut weights = weights.clone();
         // As `Trainer::new`: the bias starts at zero, or where an earlier run left it.
-        if matches!(spec.balance, Balance::Bias { .. }) && weights.moe.selection_bias.is_empty() {
+        if trains && matches!(spec.balance, Balance::Bias { .. }) && weights.moe.selection_bias.is_empty() {
             weights.moe.selection_bias = vec![0.0; arch.num_experts];
         }
+        // Training ranks by the bias only while it balances with it (as `Trainer`); a
+        // routing model wherever its weights carry one (as the layer does).
+        let has_selection = if trains {
+            matches!(spec.balance, Balance::Bias { .. })
+        } else {
+            !weights.moe.selection_bias.is_empty()
+        };
         let align = alignment(&ctx);
         let mut slots = Vec::new();
         let mut flat = Vec::new();
@@ -125,7 +178,7 @@ impl GpuModel {
         }
         let trainable = flat.len().max(1);
         let limits = Limits::of(&ctx);
-        limits.check_buffer("the trainable weights", trainable * 4)?;
+        limits.check_buffer("the model's weights", trainable * 4)?;
 
         let scope = ErrorScopes::push(&ctx.device);
         let device = &ctx.device;
@@ -140,11 +193,15 @@ impl GpuModel {
         };
         let init_f32 = |label: &str, data: &[f32]| init_u32(label, bytemuck::cast_slice(data));
         let flat_weights = init_f32("weights", &flat);
-        let zeros = vec![0.0f32; trainable];
-        let grads = init_f32("grads", &zeros);
-        buffers.set(Buf::Moment1, init_f32("moment1", &zeros));
-        buffers.set(Buf::Moment2, init_f32("moment2", &zeros));
-        buffers.set(Buf::Tensors, init_u32("tensors", bytemuck::cast_slice(&table)));
+        let grads = if trains {
+            let zeros = vec![0.0f32; trainable];
+            buffers.set(Buf::Moment1, init_f32("moment1", &zeros));
+            buffers.set(Buf::Moment2, init_f32("moment2", &zeros));
+            buffers.set(Buf::Tensors, init_u32("tensors", bytemuck::cast_slice(&table)));
+            Some(init_f32("grads", &zeros))
+        } else {
+            None
+        };
         // The tensors in `tensors_mut` order; the empty ones (no router bias, no w3 outside
         // SwiGLU) get a placeholder the kernels never read or write.
         let placeholder = || storage_buffer(device, "placeholder", 16);
@@ -171,7 +228,9 @@ impl GpuModel {
                 buffers.set(gradient, placeholder());
             } else {
                 buffers.set_view(value, view(&flat_weights));
-                buffers.set_view(gradient, view(&grads));
+                if let Some(grads) = &grads {
+                    buffers.set_view(gradient, view(grads));
+                }
             }
         }
         if arch.expert_kind != ExpertKind::Swiglu {
@@ -179,7 +238,9 @@ impl GpuModel {
             buffers.set_view(Buf::W3, buffers.view(Buf::W1).clone());
         }
         buffers.set(Buf::Weights, flat_weights);
-        buffers.set(Buf::Grads, grads);
+        if let Some(grads) = grads {
+            buffers.set(Buf::Grads, grads);
+        }
         let experts = arch.num_experts;
         let bias =
             if weights.moe.selection_bias.is_empty() { vec![0.0; 1] } else { weights.moe.selection_bias.clone() };
@@ -198,7 +259,7 @@ impl GpuModel {
         );
         buffers.set(Buf::ByIdStart, storage_buffer(device, "by_id_start", (config.vocab_size + 1) * 4));
         buffers.set(Buf::Metrics, storage_buffer(device, "step_metrics", METRICS * 4));
-        let program = Program::new(&ctx, kernels::training(), |o| match o {
+        let program = Program::new(&ctx, kernels_of(trains), |o| match o {
             Override::ExpertKind => arch.expert_kind.code(),
         });
         let timestamps = Timestamps::new(&ctx, TRAINING_STAGES.len());
@@ -207,6 +268,8 @@ impl GpuModel {
         Ok(GpuModel {
             ctx,
             config,
+            trains,
+            has_selection,
             spec,
             routing,
             d4,
@@ -215,7 +278,7 @@ impl GpuModel {
             buffers,
             program,
             timestamps,
-            held: (0, 0),
+            held: (0, 0, 0),
             last: None,
             step: 0,
             total_steps,
@@ -228,6 +291,9 @@ impl GpuModel {
 
     /// One step on `batch`: one submission, nothing read back.
     pub async fn step(&mut self, batch: &Batch) -> Result<()> {
+        if !self.trains {
+            return Err(GpuError::Moe(MoeError::Config("this model was built to route, not to train".into())));
+        }
         if let Some(fault) = self.ctx.take_fault() {
             return Err(fault);
         }
@@ -251,7 +317,7 @@ impl GpuModel {
             Balance::Bias { gamma } => gamma,
             _ => 0.0,
         };
-        let has_selection = matches!(self.spec.balance, Balance::Bias { .. });
+        let has_selection = self.has_selection;
         let params = Params {
             sentences: sentences as u32,
             vocab: self.config.vocab_size as u32,
@@ -312,16 +378,99 @@ impl GpuModel {
         Ok(())
     }
 
+    /// Routes one sentence of token `ids` with `routing` (any routing the model accepts,
+    /// not only the training one): the embedding, the mixer, the MoE layer and the head in
+    /// one submission, then one readback of the layer's trace and the head's class
+    /// probabilities (`None` for no tokens, which touches nothing). The CPU twin is
+    /// `model::clinic::{embed, mix}`, `moe::forward_cpu` and `model::clinic::head`.
+    pub async fn route(&mut self, routing: &Routing, ids: &[u32]) -> Result<(Trace, Option<[f32; CLASSES]>)> {
+        let start = crate::clock::now_ms();
+        let stages = &TRAINING_STAGES[..MODEL_FORWARD];
+        let arch = self.config.moe;
+        let tokens = ids.len();
+        routing.validate(&arch)?;
+        routing.check_work(&arch, tokens)?;
+        if let Some(&id) = ids.iter().find(|&&id| id as usize >= self.config.vocab_size) {
+            return Err(GpuError::Moe(MoeError::Input(format!(
+                "token id {id} is outside the model's vocabulary of {}",
+                self.config.vocab_size
+            ))));
+        }
+        if let Some(fault) = self.ctx.take_fault() {
+            return Err(fault);
+        }
+        let dims = Dims::new(&arch, routing, tokens);
+        if tokens == 0 {
+            let clock = Clock { start, timestamps: None, stages };
+            return Ok((trace_from(&self.ctx, &arch, routing, &dims, None, &clock)?, None));
+        }
+        self.ensure_capacity(&dims, 1).await?;
+        let params = Params {
+            sentences: 1,
+            vocab: self.config.vocab_size as u32,
+            conv_width: self.config.conv_width as u32,
+            ..layer_params(&arch, routing, &dims, (self.d4, self.ff4), self.has_selection)
+        };
+        let scope = ErrorScopes::push(&self.ctx.device);
+        let queue = &self.ctx.queue;
+        let write = |buf: Buf, data: &[u32]| queue.write_buffer(self.buffers.get(buf), 0, bytemuck::cast_slice(data));
+        write(Buf::Ids, ids);
+        write(Buf::Starts, &[0, tokens as u32]);
+        write(Buf::Sentence, &vec![0; tokens]);
+        queue.write_buffer(self.buffers.get(Buf::Params), 0, bytemuck::bytes_of(&params));
+        let sizes = GridSizes {
+            sentences: 1,
+            vocab: self.config.vocab_size as u32,
+            conv_width: self.config.conv_width as u32,
+            ..GridSizes::of(&dims, self.d4, self.ff4)
+        };
+        let mut encoder =
+            self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("model forward") });
+        let router = routing.router;
+        let has_selection = self.has_selection;
+        self.program.record(
+            &mut encoder,
+            stages,
+            &sizes,
+            |k| match k.when {
+                When::Always => true,
+                When::ExpertChoice => router == RouterKind::ExpertChoice,
+                When::SelectionBias => has_selection,
+            },
+            self.timestamps.as_ref().map(|t| &t.queries),
+        );
+        let timed = if self.timestamps.is_some() { MODEL_FORWARD } else { 0 };
+        let extra = [(Buf::HeadProbs, CLASSES as u64 * 4)];
+        let layout = Readback::layout(&dims, (self.d4, self.ff4), router, Readout::Trace, &extra, timed);
+        let staging = staging_buffer(&self.ctx.device, layout.total);
+        layout.copy(&mut encoder, &self.buffers, &staging, self.timestamps.as_ref());
+        queue.submit(Some(encoder.finish()));
+        scope.pop().await.map_err(|e| self.ctx.lost_or(e))?;
+        // A lost device fails the readback; report the loss, which the triage recovers from.
+        let bytes = match self.ctx.read_buffer(&staging, layout.total).await {
+            Ok(bytes) => bytes,
+            Err(e) => return Err(self.ctx.take_fault().unwrap_or(e)),
+        };
+        if let Some(fault) = self.ctx.take_fault() {
+            return Err(fault);
+        }
+        let probs = layout.f32s(&bytes, Buf::HeadProbs);
+        let clock = Clock { start, timestamps: self.timestamps.as_ref(), stages };
+        let trace = trace_from(&self.ctx, &arch, routing, &dims, Some((&bytes, &layout)), &clock)?;
+        Ok((trace, Some([probs[0], probs[1], probs[2], probs[3]])))
+    }
+
     /// Grows the work buffers (doubling) for `dims` and `sentences`, and rebinds.
     async fn ensure_capacity(&mut self, dims: &Dims, sentences: usize) -> Result<()> {
-        let (held_tokens, held_sentences) = self.held;
-        if held_tokens >= dims.tokens && held_sentences >= sentences {
+        let (held_tokens, held_sentences, held_slots) = self.held;
+        if held_tokens >= dims.tokens && held_sentences >= sentences && held_slots >= dims.total_slots {
             return Ok(());
         }
         let grow = |needed: usize, held: usize| if needed > held { needed.max(2 * held) } else { held };
         let tokens = grow(dims.tokens, held_tokens);
         let sentences = grow(sentences, held_sentences);
-        let sized = Dims { tokens, ..*dims };
+        let total_slots = grow(dims.total_slots, held_slots).min(dims.experts + self.config.moe.shared_experts);
+        let sized = Dims { tokens, total_slots, ..*dims };
         let (d, ff) = (self.d4 * 4, self.ff4 * 4);
         let rows = sized.max_rows();
         let limits = Limits::of(&self.ctx);
@@ -332,7 +481,9 @@ impl GpuModel {
             limits.check_buffer(buf.name(), bytes)?;
             self.buffers.set(buf, storage_buffer(device, buf.name(), bytes));
         }
-        for buf in TRAINING_WORK {
+        // Only what this model's kernels bind: a routing model has no gradients.
+        let bound: HashSet<Buf> = self.kernels().flat_map(|k| k.bindings.iter().map(|&(buf, _)| buf)).collect();
+        for buf in TRAINING_WORK.into_iter().filter(|buf| bound.contains(buf)) {
             let values = match buf {
                 Buf::Ids | Buf::Sentence | Buf::ByIdOrder => tokens,
                 Buf::Starts => sentences + 1,
@@ -350,9 +501,9 @@ impl GpuModel {
             self.buffers.set(buf, storage_buffer(device, buf.name(), values * 4));
         }
         limits.check_groups(rows.div_ceil(ROW_BLOCK).div_ceil(kernels::MAX_GROUPS as usize))?;
-        self.program.bind(&self.buffers, kernels::training());
-        scope.pop().await?;
-        self.held = (tokens, sentences);
+        self.program.bind(&self.buffers, self.kernels());
+        scope.pop().await.map_err(|e| self.ctx.lost_or(e))?;
+        self.held = (tokens, sentences, total_slots);
         Ok(())
     }
 

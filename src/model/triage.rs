@@ -1,15 +1,17 @@
 //! A shipped clinic model at work: text in, patients routed, diagnosis out. Used by
-//! `moe-clinic route` and by the page (through the wasm facade). The embedding, mixer and
-//! head are small and run on the CPU; the MoE layer runs on the engine's backend (WebGPU or
-//! Vulkan where available, else the CPU reference), whose trace the page draws.
+//! `moe-clinic route` and by the page (through the wasm facade). On the GPU (WebGPU or
+//! Vulkan where available) the whole model runs as kernels, one submission and one
+//! readback per text (`gpu::GpuModel::route`); on the CPU, its twins below. Either way
+//! the page draws the MoE layer's trace and the head's verdict.
 
-use super::clinic::{ClinicConfig, ClinicWeights, Segments, embed, head, mix, predicted_class};
+use super::clinic::{CLASSES, ClinicConfig, ClinicWeights, Segments, embed, head, mix, predicted_class};
 use super::labels::Specialty;
 use super::tokenizer::{Token, Tokenizer, TokenizerError};
-use crate::engine::{BackendChoice, Engine};
-use crate::gpu::GpuError;
-use crate::moe::{MoeError, Routing, Trace};
+use crate::engine::{Backend, BackendChoice, OnGpu};
+use crate::gpu::{GpuContext, GpuError, GpuModel};
+use crate::moe::{BackendInfo, MoeError, Routing, Trace, forward_cpu};
 use serde::Serialize;
+use std::rc::Rc;
 
 /// Longest text accepted, in characters (the page refuses longer text, keeping it as typed).
 pub const MAX_CHARS: usize = 2000;
@@ -80,11 +82,21 @@ pub struct TriageTrace {
     pub diagnosis: Option<Diagnosis>,
 }
 
-/// Tokenizer, weights and the MoE layer's engine.
+impl OnGpu for GpuModel {
+    type Weights = ClinicWeights;
+    async fn build(weights: &ClinicWeights) -> Result<Self, GpuError> {
+        GpuModel::for_routing(Rc::new(GpuContext::new().await?), weights).await
+    }
+    fn context(&self) -> &Rc<GpuContext> {
+        GpuModel::context(self)
+    }
+}
+
+/// Tokenizer, weights and where the model runs.
 pub struct Triage {
     tokenizer: Tokenizer,
     weights: ClinicWeights,
-    engine: Engine,
+    backend: Backend<GpuModel>,
 }
 
 impl Triage {
@@ -97,21 +109,23 @@ impl Triage {
                 model: weights.config.vocab_size,
             });
         }
-        let engine = Engine::new(weights.moe.clone(), backend).await?;
-        Ok(Triage { tokenizer, weights, engine })
+        weights.moe.validate()?;
+        let backend = Backend::choose(backend, &weights).await?;
+        Ok(Triage { tokenizer, weights, backend })
     }
 
     pub fn config(&self) -> &ClinicConfig {
         &self.weights.config
     }
 
-    pub fn engine(&self) -> &Engine {
-        &self.engine
+    /// Where the model runs, and why the CPU if it is the CPU.
+    pub fn backend(&self) -> BackendInfo {
+        self.backend.info()
     }
 
-    /// See [`Engine::destroy_gpu_device_for_testing`].
+    /// See [`Backend::destroy_gpu_device_for_testing`].
     pub fn destroy_gpu_device_for_testing(&self) {
-        self.engine.destroy_gpu_device_for_testing();
+        self.backend.destroy_gpu_device_for_testing();
     }
 
     pub fn tokenizer(&self) -> &Tokenizer {
@@ -130,16 +144,41 @@ impl Triage {
             return Err(TriageError::TooManyTokens { tokens: tokens.len() });
         }
         let ids: Vec<u32> = tokens.iter().map(|t| t.id).collect();
-        let count = ids.len();
-        let x = embed(&self.weights, &ids);
-        let segments = Segments::one(count);
-        let h = mix(&self.weights, &x, &segments).h;
-        let layer = self.engine.forward(routing, &h, count).await?;
-        let diagnosis = (count > 0).then(|| {
-            let probs = head(&self.weights, &h, &layer.output, &segments).probs;
-            let best = predicted_class(&probs);
-            Diagnosis { label: Specialty::ALL[best], probs: [probs[0], probs[1], probs[2], probs[3]] }
-        });
+        let (layer, probs) = loop {
+            let error = match &mut self.backend {
+                Backend::Cpu { info } => {
+                    let info = info.clone();
+                    let (mut layer, probs) = forward_model_cpu(&self.weights, routing, &ids)?;
+                    layer.backend = info;
+                    break (layer, probs);
+                }
+                Backend::Gpu { runner, .. } => match runner.route(routing, &ids).await {
+                    Ok(routed) => break routed,
+                    Err(e) => e,
+                },
+            };
+            self.backend.recover(error, &self.weights).await?;
+        };
+        let diagnosis = probs.map(|probs| Diagnosis { label: Specialty::ALL[predicted_class(&probs)], probs });
         Ok(TriageTrace { tokens, layer, diagnosis })
     }
+
+}
+
+/// The model on the CPU, one sentence: the twins of `GpuModel::route`'s kernels.
+fn forward_model_cpu(
+    weights: &ClinicWeights,
+    routing: &Routing,
+    ids: &[u32],
+) -> Result<(Trace, Option<[f32; CLASSES]>), MoeError> {
+    let count = ids.len();
+    let x = embed(weights, ids);
+    let segments = Segments::one(count);
+    let h = mix(weights, &x, &segments).h;
+    let layer = forward_cpu(&weights.moe, routing, &h, count)?;
+    let probs = (count > 0).then(|| {
+        let probs = head(weights, &h, &layer.output, &segments).probs;
+        [probs[0], probs[1], probs[2], probs[3]]
+    });
+    Ok((layer, probs))
 }

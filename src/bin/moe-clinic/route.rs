@@ -3,7 +3,8 @@
 use crate::network::NetworkFlags;
 use crate::routing::RoutingFlags;
 use clap::Args;
-use moe_clinic::engine::{BackendChoice, Engine};
+use moe_clinic::engine::BackendChoice;
+use moe_clinic::moe::BackendInfo;
 use moe_clinic::model::labels::Specialty;
 use moe_clinic::model::triage::Triage;
 use serde_json::{Value, json};
@@ -47,7 +48,7 @@ pub fn run(args: RouteArgs) -> Result<(), Box<dyn std::error::Error>> {
     // A bad network flag is an error before any work.
     args.network.price(&triage.config().moe, &[], 0, 0)?;
     let trace = pollster::block_on(triage.route(&args.text, &routing))?;
-    let mut json = to_json(&args.text, &trace, triage.engine());
+    let mut json = to_json(&args.text, &trace, &triage.backend());
     let layer = &trace.layer;
     if let Some(network) = args.network.price(&triage.config().moe, &layer.expert_index, layer.tokens, layer.slots)? {
         json["network"] = serde_json::to_value(network)?;
@@ -56,7 +57,7 @@ pub fn run(args: RouteArgs) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn to_json(text: &str, t: &moe_clinic::model::triage::TriageTrace, engine: &Engine) -> Value {
+fn to_json(text: &str, t: &moe_clinic::model::triage::TriageTrace, backend: &BackendInfo) -> Value {
     let layer = &t.layer;
     let tokens: Vec<Value> = t
         .tokens
@@ -80,7 +81,7 @@ fn to_json(text: &str, t: &moe_clinic::model::triage::TriageTrace, engine: &Engi
     json!({
         "tokens": tokens,
         "diagnosis": diagnosis,
-        "backend": engine.backend(),
+        "backend": backend,
         "router": layer.router,
         "top_k": layer.top_k,
         "capacity": layer.capacity,
