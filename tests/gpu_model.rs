@@ -1,88 +1,31 @@
 //! The clinic model routing a text on the GPU (`GpuModel::route`, through `Triage` as the
 //! page and the CLI use it): the embedding, the mixer, the MoE layer and the head as
-//! kernels, one readback per text, against the CPU twins. Every shipped model, every
-//! router (capacity drops included), on held-out sentences; choices exactly where the
-//! margin rule allows, floats within the layer's tolerances (tests/common). Then device
-//! loss: recovered once, then the CPU. Fails without an adapter unless MOE_CLINIC_SKIP_GPU=1.
+//! kernels, against the CPU twins (tests/common/clinic.rs, which the browser suite runs on
+//! WebGPU too); one readback per text; device loss recovered once, then the CPU. Fails
+//! without an adapter unless MOE_CLINIC_SKIP_GPU=1.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
-use common::{assert_close, assert_traces_match, gpu_context, near_tie_tokens};
+use common::clinic::{check_routes, texts};
+use common::gpu_context;
 use moe_clinic::engine::BackendChoice;
 use moe_clinic::gpu::GpuModel;
-use moe_clinic::model::build::presets;
 use moe_clinic::model::clinic::ClinicWeights;
-use moe_clinic::model::corpus::{CorpusSpec, generate};
 use moe_clinic::model::triage::Triage;
-use moe_clinic::moe::{RouterKind, Routing, RoutingRequest};
 
 fn read(name: &str) -> Vec<u8> {
     std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/www/models/").to_string() + name).unwrap()
 }
 
-/// The model's own routing, then every router at a capacity factor of 1 where it has one
-/// (so that tokens are dropped).
-fn routings(weights: &ClinicWeights) -> Vec<Routing> {
-    let arch = &weights.config.moe;
-    let trained = &weights.config.routing;
-    let mut all = vec![trained.clone()];
-    for router in RouterKind::ALL {
-        let request = RoutingRequest { router: Some(router), capacity_factor: None, ..Default::default() };
-        let routing = request.resolve(arch, Some(trained)).unwrap();
-        let with_capacity = RoutingRequest { capacity_factor: Some(1.0), ..request };
-        all.push(with_capacity.resolve(arch, Some(trained)).unwrap_or(routing));
-    }
-    all
-}
-
 #[test]
 fn the_whole_model_routes_on_the_gpu_as_on_the_cpu() {
-    let Some(_ctx) = gpu_context() else { return };
-    let tokenizer = String::from_utf8(read("tokenizer.json")).unwrap();
-    let corpus = generate(&CorpusSpec::default());
-    // Every 40th held-out sentence (100, both languages, every specialty), and texts
-    // with no tokens and one.
-    let mut texts: Vec<String> = corpus.test.iter().step_by(40).map(|e| e.text.clone()).collect();
-    texts.extend(["".to_string(), "fever".to_string()]);
-    let (mut compared, mut skipped) = (0, 0);
-    for preset in presets() {
-        let bytes = read(&format!("{}.safetensors", preset.name));
-        let weights = ClinicWeights::from_safetensors(&bytes).unwrap();
-        let selection = weights.moe.selection_multipliers();
-        let mut gpu = pollster::block_on(Triage::new(&bytes, &tokenizer, BackendChoice::Gpu)).unwrap();
-        let mut cpu = pollster::block_on(Triage::new(&bytes, &tokenizer, BackendChoice::Cpu)).unwrap();
-        assert_eq!(gpu.backend().kind, "gpu");
-        for routing in routings(&weights) {
-            for text in &texts {
-                let label = format!("{} {:?} “{text}”", preset.name, routing.router);
-                let g = pollster::block_on(gpu.route(text, &routing)).unwrap();
-                let c = pollster::block_on(cpu.route(text, &routing)).unwrap();
-                assert_eq!(g.layer.backend.kind, "gpu", "{label}");
-                assert_eq!(g.tokens, c.tokens, "{label}");
-                // The margin rule (DESIGN.md): near-tied choices may go either way.
-                let clear = near_tie_tokens(&c.layer, &selection).is_empty();
-                assert_traces_match(&label, &g.layer, &c.layer, clear);
-                match (&g.diagnosis, &c.diagnosis) {
-                    (None, None) => assert!(text.is_empty(), "{label}: no diagnosis"),
-                    (Some(gd), Some(cd)) if clear => {
-                        // The head reads the layer's output: its tolerance, through one more matmul.
-                        assert_close(&format!("{label}: head"), &gd.probs, &cd.probs, 1e-5, 1e-4);
-                        let mut sorted = cd.probs;
-                        sorted.sort_by(|a, b| b.total_cmp(a));
-                        if sorted[0] - sorted[1] >= 1e-4 {
-                            assert_eq!(gd.label, cd.label, "{label}: diagnosis");
-                        }
-                        compared += 1;
-                    }
-                    (Some(_), Some(_)) => skipped += 1,
-                    other => panic!("{label}: {other:?}"),
-                }
-            }
-        }
+    if gpu_context().is_none() {
+        return;
     }
-    eprintln!("{compared} routings compared exactly, {skipped} with a near-tie compared in floats only");
-    assert!(skipped * 5 <= compared, "{skipped} near-ties against {compared} clear routings");
+    // Every 40th held-out sentence: 100, both languages, every specialty.
+    let (compared, near_ties) = pollster::block_on(check_routes(BackendChoice::Gpu, "gpu", &texts(40)));
+    eprintln!("{compared} routings compared exactly, {near_ties} with a near-tie compared in floats only");
 }
 
 #[test]

@@ -216,6 +216,17 @@ async fn one_engine_many_routings() {
     }
 }
 
+/// The whole clinic model on this run's backend (on WebGPU every stage a kernel, one
+/// readback per text) against the CPU twins: tests/common/clinic.rs, as natively.
+#[wasm_bindgen_test]
+async fn the_clinic_model_routes_as_on_the_cpu() {
+    let (choice, kind) =
+        if expected_backend() == "webgpu" { (BackendChoice::Gpu, "gpu") } else { (BackendChoice::Auto, "cpu") };
+    // Every 200th held-out sentence (20) and texts of zero and one token, every model and router.
+    let (compared, near_ties) = common::clinic::check_routes(choice, kind, &common::clinic::texts(200)).await;
+    web_sys::console::log_1(&format!("{compared} routings compared exactly, {near_ties} near-ties in floats").into());
+}
+
 /// A shipped model through the facade: route a text, then price its network; the traffic
 /// is recomputed here from the trace's `expert_index` by DESIGN.md's definitions.
 #[wasm_bindgen_test]

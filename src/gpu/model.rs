@@ -160,11 +160,8 @@ impl GpuModel {
         }
         // Training ranks by the bias only while it balances with it (as `Trainer`); a
         // routing model wherever its weights carry one (as the layer does).
-        let has_selection = if trains {
-            matches!(spec.balance, Balance::Bias { .. })
-        } else {
-            !weights.moe.selection_bias.is_empty()
-        };
+        let has_selection =
+            if trains { matches!(spec.balance, Balance::Bias { .. }) } else { !weights.moe.selection_bias.is_empty() };
         let align = alignment(&ctx);
         let mut slots = Vec::new();
         let mut flat = Vec::new();

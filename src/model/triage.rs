@@ -162,7 +162,6 @@ impl Triage {
         let diagnosis = probs.map(|probs| Diagnosis { label: Specialty::ALL[predicted_class(&probs)], probs });
         Ok(TriageTrace { tokens, layer, diagnosis })
     }
-
 }
 
 /// The model on the CPU, one sentence: the twins of `GpuModel::route`'s kernels.

@@ -1,6 +1,7 @@
 //! Helpers shared by the native test files.
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
+pub mod clinic;
 pub mod training;
 
 use moe_clinic::moe::parity::{Tolerances, first_divergence};

@@ -4,9 +4,9 @@ use crate::network::NetworkFlags;
 use crate::routing::RoutingFlags;
 use clap::Args;
 use moe_clinic::engine::BackendChoice;
-use moe_clinic::moe::BackendInfo;
 use moe_clinic::model::labels::Specialty;
 use moe_clinic::model::triage::Triage;
+use moe_clinic::moe::BackendInfo;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
