@@ -307,6 +307,13 @@ export class ClinicView {
 
     // Rooms.
     this.roomNodes = [];
+    // One form of the doctors' names in the whole clinic ("Doctor 5" beside "Dr 6" reads as
+    // two kinds of room): the full name only where every doctor's fits beside its label.
+    this.fullNames = true;
+    for (let r = 0; r < E; r++) {
+      const { name, label, space } = this.roomText(r, plan.rooms[r], trace);
+      if (measure.width(name, 12, 700) + (label ? 5 + measure.width(label, 11) : 0) > space) this.fullNames = false;
+    }
     for (let r = 0; r < E + G; r++) root.append(this.buildRoom(r, plan.rooms[r], trace));
 
     // The exit, or (wide, without one) how to read the plan.
@@ -325,14 +332,26 @@ export class ClinicView {
     this.drawnStep = null;
   }
 
+  /** A room's name, short name and label, and the width its first line has for them. */
+  roomText(r, box, trace) {
+    const { t } = this.i18n;
+    const shared = r >= trace.num_experts;
+    const info = shared ? null : this.card?.experts?.[r];
+    return {
+      shared,
+      info,
+      name: shared ? t('gp') : t('doctor', { index: r + 1 }),
+      shortName: shared ? t('gp_short') : t('doctor_short', { index: r + 1 }),
+      label: shared ? t('gp_note') : info ? t(`labels.${info.label}`) : '',
+      // Room for the receptionist's % on the right, except in the GP's room.
+      space: box.w - 12 - (shared ? 0 : 40),
+    };
+  }
+
   buildRoom(r, box, trace) {
     const { t } = this.i18n;
     const measure = this.measure;
-    const E = trace.num_experts;
-    const shared = r >= E;
-    const info = shared ? null : this.card?.experts?.[r];
-    const name = shared ? t('gp') : t('doctor', { index: r + 1 });
-    const label = shared ? t('gp_note') : info ? t(`labels.${info.label}`) : '';
+    const { shared, info, name, shortName, label, space } = this.roomText(r, box, trace);
     const load = shared ? this.patients.length : trace.expert_load[r];
     const group = svg('g', {
       class: shared ? 'room gp' : 'room',
@@ -360,14 +379,14 @@ export class ClinicView {
     const lineHeight = 13;
     const firstY = narrow ? 14 : 17;
     const avail = box.w - 12;
-    const space = avail - (shared ? 0 : 40);
-    const shortName = shared ? t('gp_short') : t('doctor_short', { index: r + 1 });
+    const preferred = shared || this.fullNames ? name : shortName;
     const beside = (n) => Boolean(label) && measure.width(n, 12, 700) + 5 + measure.width(label, 11) <= space;
-    const labelFirst = beside(name) || beside(shortName);
+    const labelFirst = beside(preferred) || beside(shortName);
     // With many doctors (a clinic trained with up to 16) a room can be too narrow even for
     // "Dr 12" beside the %: then its number alone (its colour and the tooltip say whose).
-    const fitting = [name, shortName].find((n) => measure.width(n, 12, 700) <= space) ?? (shared ? t('gp_short') : String(r + 1));
-    const first = beside(name) ? name : labelFirst ? shortName : fitting;
+    const fitting =
+      [preferred, shortName].find((n) => measure.width(n, 12, 700) <= space) ?? (shared ? t('gp_short') : String(r + 1));
+    const first = beside(preferred) ? preferred : labelFirst ? shortName : fitting;
     const title = svg('text', { class: 'room-name', x: box.x + 6, y: box.y + firstY }, svg('tspan', {}, first));
     if (labelFirst) title.append(svg('tspan', { class: 'room-label', dx: 5 }, label));
     const arrivals = this.arrivals[r];

@@ -4,6 +4,7 @@
 //! prepended to each; the combined source is what wgpu compiles and what the naga test
 //! validates and reflects (binding names, kinds and element sizes against this table).
 
+use crate::moe::RouterKind;
 use crate::moe::reference::{Dims, ROW_BLOCK};
 use bytemuck::{Pod, Zeroable};
 use std::ops::Range;
@@ -373,6 +374,18 @@ pub enum When {
     ExpertChoice,
     /// Only under DeepSeek-V3's balancing (a training step).
     SelectionBias,
+}
+
+impl When {
+    /// Whether a stage with this condition runs: under `router`, with or without the
+    /// selection bias (only a training step under DeepSeek-V3's balancing has one).
+    pub fn holds(self, router: RouterKind, has_selection: bool) -> bool {
+        match self {
+            When::Always => true,
+            When::ExpertChoice => router == RouterKind::ExpertChoice,
+            When::SelectionBias => has_selection,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]

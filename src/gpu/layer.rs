@@ -5,7 +5,7 @@
 
 use super::context::GpuContext;
 use super::error::Result;
-use super::kernels::{self, Buf, ExpertTable, GridSizes, Kernel, MAX_GROUPS, Override, Params, STAGES, When};
+use super::kernels::{self, Buf, ExpertTable, GridSizes, Kernel, MAX_GROUPS, Override, Params, STAGES};
 use super::program::{Buffers, ErrorScopes, Limits, Program, Timestamps, staging_buffer, storage_buffer, storage_init};
 use crate::moe::reference::{self, Dims, LayerRun, ROW_BLOCK, UNLIMITED, check_forward, seat_limit};
 use crate::moe::trace::{BackendInfo, RoutingOutputs, StageTime, Timings};
@@ -364,11 +364,7 @@ pub(crate) fn layer_params(
 
 /// Whether a kernel is part of a forward with this routing.
 fn runs(kernel: &Kernel, routing: &Routing) -> bool {
-    match kernel.when {
-        When::Always => true,
-        When::ExpertChoice => routing.router == RouterKind::ExpertChoice,
-        When::SelectionBias => false,
-    }
+    kernel.when.holds(routing.router, false)
 }
 
 /// Bytes of a layer work buffer for a forward of `sized` (its largest tokens and slots).

@@ -14,14 +14,14 @@
 
 use super::context::GpuContext;
 use super::error::{GpuError, Result};
-use super::kernels::{self, Buf, GridSizes, Kernel, MODEL_FORWARD, Override, Params, TRAINING_STAGES, When};
+use super::kernels::{self, Buf, GridSizes, Kernel, MODEL_FORWARD, Override, Params, TRAINING_STAGES};
 use super::layer::{Clock, Readback, Readout, WORK_BUFFERS, layer_params, trace_from, work_bytes};
 use super::program::{Buffers, ErrorScopes, Limits, Program, Timestamps, View, staging_buffer, storage_buffer};
 use crate::model::clinic::{CLASSES, ClinicConfig, ClinicWeights};
 use crate::model::labels::Lang;
 use crate::model::train::{BETA1, BETA2, Balance, Batch, StepReport, TrainSpec, decays, learning_rate};
 use crate::moe::reference::{Dims, ROW_BLOCK};
-use crate::moe::{ExpertKind, MoeError, RouterKind, Routing, Trace};
+use crate::moe::{ExpertKind, MoeError, Routing, Trace};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
@@ -359,11 +359,7 @@ impl GpuModel {
             &mut encoder,
             &TRAINING_STAGES,
             &sizes,
-            |k| match k.when {
-                When::Always => true,
-                When::ExpertChoice => router == RouterKind::ExpertChoice,
-                When::SelectionBias => has_selection,
-            },
+            |k| k.when.holds(router, has_selection),
             self.timestamps.as_ref().map(|t| &t.queries),
         );
         if let Some(t) = &self.timestamps {
@@ -429,11 +425,7 @@ impl GpuModel {
             &mut encoder,
             stages,
             &sizes,
-            |k| match k.when {
-                When::Always => true,
-                When::ExpertChoice => router == RouterKind::ExpertChoice,
-                When::SelectionBias => has_selection,
-            },
+            |k| k.when.holds(router, has_selection),
             self.timestamps.as_ref().map(|t| &t.queries),
         );
         let timed = if self.timestamps.is_some() { MODEL_FORWARD } else { 0 };
