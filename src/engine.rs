@@ -13,7 +13,8 @@ use std::str::FromStr;
 pub enum BackendChoice {
     /// The GPU where an adapter exists, else the CPU (with the reason in the trace).
     Auto,
-    /// The GPU or an error: never a silent fallback.
+    /// The GPU or an error, never a silent fallback at creation. A device lost later is
+    /// rebuilt once; a second loss hands over to the CPU, and the backend's reason says so.
     Gpu,
     Cpu,
 }

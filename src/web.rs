@@ -18,7 +18,7 @@ use crate::moe::{
 use js_sys::{Float32Array, Int32Array, Object, Promise, Reflect, Uint8Array, Uint32Array};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
+use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -120,13 +120,23 @@ fn parse_options<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, F
 
 /// A token count from JavaScript: a number is a double, and a plain `usize` parameter would
 /// wrap 2**32 + 1 to 1 on wasm32 without a word.
+fn invalid_input(message: &str) -> FacadeError {
+    FacadeError(coded_error("invalid-input", message, None))
+}
+
+/// `Engine.run`'s input: a Float32Array or an array of numbers, anything else a coded
+/// error (as a `Vec<f32>` argument, `undefined` threw a TypeError from the glue).
+fn input_floats(x: &JsValue) -> Result<Vec<f32>, FacadeError> {
+    if let Some(array) = x.dyn_ref::<Float32Array>() {
+        return Ok(array.to_vec());
+    }
+    serde_wasm_bindgen::from_value(x.clone())
+        .map_err(|_| invalid_input("x must be a Float32Array or an array of numbers"))
+}
+
 fn token_count(tokens: f64) -> Result<usize, FacadeError> {
     if !(tokens.is_finite() && tokens >= 0.0 && tokens.fract() == 0.0 && tokens <= u32::MAX as f64) {
-        return Err(FacadeError(coded_error(
-            "invalid-input",
-            &format!("tokens must be a whole number from 0 to {}, not {tokens}", u32::MAX),
-            None,
-        )));
+        return Err(invalid_input(&format!("tokens must be a whole number from 0 to {}, not {tokens}", u32::MAX)));
     }
     Ok(tokens as usize)
 }
@@ -219,18 +229,18 @@ impl WebEngine {
 
     /// `{kind: "gpu" | "cpu", adapter: {name, vendor, architecture, backend, device_type} | null, reason, reason_code}`.
     pub fn backend(&self) -> Result<JsValue, JsValue> {
-        Ok(to_js(&self.inner.borrow().backend())?)
+        Ok(to_js(&peek(&self.inner, "the engine is busy with a run")?.backend())?)
     }
 
     /// `{d_model, d_ff, num_experts, expert_kind, router_bias, shared_experts}`.
     pub fn architecture(&self) -> Result<JsValue, JsValue> {
-        Ok(to_js(&self.inner.borrow().weights().arch)?)
+        Ok(to_js(&peek(&self.inner, "the engine is busy with a run")?.weights().arch)?)
     }
 
     /// Runs the layer on `x` (`tokens` x d_model floats) and resolves to the trace;
     /// rejects with a coded Error on bad input or while another run is in flight.
     /// `routing`: `{router, top_k, capacity?, capacity_factor?, noise?: {scale, seed}}`.
-    pub fn run(&self, x: Vec<f32>, tokens: f64, routing: JsValue) -> Promise {
+    pub fn run(&self, x: JsValue, tokens: f64, routing: JsValue) -> Promise {
         let inner = Rc::clone(&self.inner);
         wasm_bindgen_futures::future_to_promise(async move { Ok(run(inner, x, tokens, routing).await?) })
     }
@@ -239,7 +249,8 @@ impl WebEngine {
 // The borrow is held across the await on purpose: an overlapping second run fails at
 // try_borrow_mut with a clear error instead of racing this one.
 #[expect(clippy::await_holding_refcell_ref, reason = "overlapping runs are refused by try_borrow_mut")]
-async fn run(inner: Rc<RefCell<Inner>>, x: Vec<f32>, tokens: f64, routing: JsValue) -> Result<JsValue, FacadeError> {
+async fn run(inner: Rc<RefCell<Inner>>, x: JsValue, tokens: f64, routing: JsValue) -> Result<JsValue, FacadeError> {
+    let x = input_floats(&x)?;
     let tokens = token_count(tokens)?;
     let request: RoutingRequest = parse_options(routing, "routing options")?;
     let mut engine = inner.try_borrow_mut().map_err(|_| busy("the engine is busy with another run"))?;
@@ -250,6 +261,15 @@ async fn run(inner: Rc<RefCell<Inner>>, x: Vec<f32>, tokens: f64, routing: JsVal
 
 fn busy(what: &str) -> FacadeError {
     FacadeError(coded_error("busy", &format!("{what}; await the previous one"), None))
+}
+
+const CLINIC_BUSY: &str = "the clinic is busy with another text";
+const TRAINING_BUSY: &str = "the training is busy";
+
+/// A shared borrow for a synchronous method. A run holds its object across an await (see
+/// `run`), so a getter called meanwhile gets the coded `busy` error, never a panic.
+fn peek<'a, T>(cell: &'a RefCell<T>, what: &str) -> Result<Ref<'a, T>, FacadeError> {
+    cell.try_borrow().map_err(|_| busy(what))
 }
 
 /// A shipped clinic model in the browser: text in, routed patients and a diagnosis out.
@@ -324,26 +344,27 @@ impl Clinic {
 
     /// The model's configuration: `{name, vocab_size, conv_width, style, moe, routing}`.
     pub fn config(&self) -> Result<JsValue, JsValue> {
-        Ok(to_js(self.inner.borrow().config())?)
+        Ok(to_js(peek(&self.inner, CLINIC_BUSY)?.config())?)
     }
 
     /// `{kind, adapter, reason, reason_code}` as for `Engine`.
     pub fn backend(&self) -> Result<JsValue, JsValue> {
-        Ok(to_js(&self.inner.borrow().backend())?)
+        Ok(to_js(&peek(&self.inner, CLINIC_BUSY)?.backend())?)
     }
 
     /// Test hook: destroys the WebGPU device, as a GPU reset would. The next route recovers
     /// once with a new device; a second loss falls back to the CPU, and the trace says so.
     #[wasm_bindgen(js_name = destroyGpuDeviceForTesting)]
-    pub fn destroy_gpu_device_for_testing(&self) {
-        self.inner.borrow().destroy_gpu_device_for_testing();
+    pub fn destroy_gpu_device_for_testing(&self) -> Result<(), JsValue> {
+        peek(&self.inner, CLINIC_BUSY)?.destroy_gpu_device_for_testing();
+        Ok(())
     }
 
     /// Routes `text` and resolves to the trace; rejects with a coded Error for text past
     /// the limits ("too-many-characters", "too-many-tokens", with `limit` and `count`),
     /// bad routing, or an overlapping call. `routing` takes `Engine.run`'s fields, each
     /// optional: what is left out comes from the model's trained routing.
-    pub fn route(&self, text: String, routing: JsValue) -> Promise {
+    pub fn route(&self, text: JsValue, routing: JsValue) -> Promise {
         let (inner, last) = (Rc::clone(&self.inner), Rc::clone(&self.last));
         wasm_bindgen_futures::future_to_promise(async move { Ok(route(inner, last, text, routing).await?) })
     }
@@ -362,7 +383,7 @@ impl Clinic {
             request.sizes.as_deref(),
         )
         .map_err(FacadeError::from)?;
-        let arch = self.inner.borrow().config().moe;
+        let arch = peek(&self.inner, CLINIC_BUSY)?.config().moe;
         let routed = RoutedSlots { expert_index: &trace.expert_index, tokens: trace.tokens, slots: trace.slots };
         let network = network::price(&arch, routed, &options).map_err(FacadeError::from)?;
         Ok(to_js(&network)?)
@@ -373,11 +394,13 @@ impl Clinic {
 async fn route(
     inner: Rc<RefCell<Triage>>,
     last: Rc<RefCell<Option<Trace>>>,
-    text: String,
+    text: JsValue,
     routing: JsValue,
 ) -> Result<JsValue, FacadeError> {
+    // Checked here: as a `String` argument, `undefined` threw a TypeError from the glue.
+    let text = text.as_string().ok_or_else(|| invalid_input("the text must be a string"))?;
     let request: RoutingRequest = parse_options(routing, "routing options")?;
-    let mut triage = inner.try_borrow_mut().map_err(|_| busy("the clinic is busy with another text"))?;
+    let mut triage = inner.try_borrow_mut().map_err(|_| busy(CLINIC_BUSY))?;
     let config = triage.config();
     let routing = request.resolve(&config.moe, Some(&config.routing))?;
     let trace = triage.route(&text, &routing).await?;
@@ -391,6 +414,8 @@ struct TokenView<'a> {
     /// The part of the visitor's text this token covers.
     text: &'a str,
     piece: &'a str,
+    /// Where that part lies in the text, as JavaScript indexes strings (UTF-16 code units,
+    /// so that `text.slice(start, end)` is the part); the CLI's JSON gives UTF-8 bytes.
     start: usize,
     end: usize,
 }
@@ -398,10 +423,18 @@ struct TokenView<'a> {
 /// A clinic trace for JavaScript: the layer's trace plus `tokens` (what each patient is)
 /// and `diagnosis`.
 fn triage_to_js(text: &str, t: &TriageTrace) -> Result<JsValue, FacadeError> {
+    // The UTF-16 index of each character's first byte (tokens start and end on characters).
+    let mut utf16 = vec![0; text.len() + 1];
+    let mut units = 0;
+    for (byte, c) in text.char_indices() {
+        utf16[byte] = units;
+        units += c.len_utf16();
+    }
+    utf16[text.len()] = units;
     let tokens: Vec<TokenView> = t
         .tokens
         .iter()
-        .map(|k| TokenView { text: &text[k.start..k.end], piece: &k.piece, start: k.start, end: k.end })
+        .map(|k| TokenView { text: &text[k.start..k.end], piece: &k.piece, start: utf16[k.start], end: utf16[k.end] })
         .collect();
     let object = trace_to_js(&t.layer, Some(&tokens))?;
     Reflect::set(&object, &"diagnosis".into(), &to_js(&t.diagnosis)?)
@@ -528,13 +561,13 @@ impl Training {
 
     /// `{kind, adapter, reason, reason_code}`: where the steps run.
     pub fn backend(&self) -> Result<JsValue, JsValue> {
-        Ok(to_js(self.session.borrow().backend())?)
+        Ok(to_js(peek(&self.session, TRAINING_BUSY)?.backend())?)
     }
 
     /// Takes `steps` optimiser steps (1 to 1,000) and resolves to the last one's report:
     /// `{step, cross_entropy, balance, z_loss, total, correct, sentences, demand, by_lang}`.
     /// On WebGPU: `steps` submissions and one readback.
-    pub fn step(&self, steps: u32) -> Promise {
+    pub fn step(&self, steps: f64) -> Promise {
         let session = Rc::clone(&self.session);
         wasm_bindgen_futures::future_to_promise(async move { Ok(training_step(session, steps).await?) })
     }
@@ -546,7 +579,7 @@ impl Training {
     pub fn measure(&self) -> Promise {
         let session = Rc::clone(&self.session);
         wasm_bindgen_futures::future_to_promise(async move {
-            let session = session.try_borrow().map_err(|_| busy("the training is busy"))?;
+            let session = session.try_borrow().map_err(|_| busy(TRAINING_BUSY))?;
             let measured = session.measure().await.map_err(FacadeError::from)?;
             Ok(to_js(&measured)?)
         })
@@ -554,7 +587,7 @@ impl Training {
 
     /// The model's configuration, as `Clinic.config()` gives it.
     pub fn config(&self) -> Result<JsValue, JsValue> {
-        Ok(to_js(self.session.borrow().config())?)
+        Ok(to_js(peek(&self.session, TRAINING_BUSY)?.config())?)
     }
 
     /// Resolves to the model as it is now, as a safetensors file in the shipped models'
@@ -564,7 +597,7 @@ impl Training {
     pub fn export_model(&self) -> Promise {
         let session = Rc::clone(&self.session);
         wasm_bindgen_futures::future_to_promise(async move {
-            let session = session.try_borrow().map_err(|_| busy("the training is busy"))?;
+            let session = session.try_borrow().map_err(|_| busy(TRAINING_BUSY))?;
             let weights = session.weights().await.map_err(FacadeError::from)?;
             let bytes = weights.to_safetensors("F32").map_err(FacadeError::from)?;
             Ok(Uint8Array::from(&bytes[..]).into())
@@ -577,7 +610,7 @@ impl Training {
     pub fn export_card(&self) -> Promise {
         let (session, tokenizer) = (Rc::clone(&self.session), Rc::clone(&self.tokenizer));
         wasm_bindgen_futures::future_to_promise(async move {
-            let session = session.try_borrow().map_err(|_| busy("the training is busy"))?;
+            let session = session.try_borrow().map_err(|_| busy(TRAINING_BUSY))?;
             let piece = |id: u32| tokenizer.piece(id).unwrap_or("?").to_string();
             let (_, card) = session.export(piece).await.map_err(FacadeError::from)?;
             Ok(to_js(&card)?)
@@ -586,11 +619,12 @@ impl Training {
 }
 
 #[expect(clippy::await_holding_refcell_ref, reason = "overlapping calls are refused by try_borrow_mut")]
-async fn training_step(session: Rc<RefCell<Session>>, steps: u32) -> Result<JsValue, FacadeError> {
-    if !(1..=1000).contains(&steps) {
-        return Err(bad_options(format!("steps must be 1 to 1000, not {steps}")));
+async fn training_step(session: Rc<RefCell<Session>>, steps: f64) -> Result<JsValue, FacadeError> {
+    // A JS number, checked here: as a u32 argument 2**32 + 1 would wrap to 1 and 2.7 to 2.
+    if !(steps.fract() == 0.0 && (1.0..=1000.0).contains(&steps)) {
+        return Err(bad_options(format!("steps must be a whole number from 1 to 1000, not {steps}")));
     }
-    let mut session = session.try_borrow_mut().map_err(|_| busy("the training is busy"))?;
+    let mut session = session.try_borrow_mut().map_err(|_| busy(TRAINING_BUSY))?;
     let report = session.run(steps as usize).await?;
     #[derive(Serialize)]
     struct Stepped<'a> {

@@ -10,7 +10,8 @@ mod common;
 use common::clinic::{check_routes, texts};
 use common::gpu_context;
 use moe_clinic::engine::BackendChoice;
-use moe_clinic::gpu::GpuModel;
+use moe_clinic::gpu::program::ErrorScopes;
+use moe_clinic::gpu::{GpuError, GpuModel};
 use moe_clinic::model::clinic::ClinicWeights;
 use moe_clinic::model::triage::Triage;
 
@@ -50,6 +51,28 @@ fn one_readback_per_text() {
     let vocab = weights.config.vocab_size as u32;
     let error = pollster::block_on(model.route(&routing, &[1, vocab])).unwrap_err();
     assert!(error.to_string().contains("outside the model's vocabulary"), "{error}");
+}
+
+/// Error scopes dropped unpopped (an early `?` between push and pop, such as a size the
+/// adapter refuses) pop in reverse order: wgpu panics otherwise. The device goes on.
+#[test]
+fn error_scopes_dropped_early_pop_in_order() {
+    let Some(ctx) = gpu_context() else { return };
+    drop(ErrorScopes::push(&ctx.device));
+    pollster::block_on(ErrorScopes::push(&ctx.device).pop()).expect("a clean scope after the dropped one");
+}
+
+/// A lost device stays lost: every later call hears of it (a training run on it fails
+/// each step with `device-lost`, instead of "succeeding" on a dead device after the first).
+#[test]
+fn a_lost_device_stays_lost() {
+    let Some(ctx) = gpu_context() else { return };
+    ctx.destroy_device_for_testing();
+    for call in 0..3 {
+        let error = ctx.lost_or(GpuError::Readback("a readback failed".into()));
+        assert!(matches!(error, GpuError::DeviceLost(_)), "call {call}: {error:?}");
+        assert!(matches!(ctx.take_fault(), Some(GpuError::DeviceLost(_))), "call {call}");
+    }
 }
 
 #[test]

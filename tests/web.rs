@@ -112,6 +112,23 @@ fn get(object: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(object, &key.into()).unwrap()
 }
 
+/// `xs` as the Float32Array a page passes to `Engine.run`.
+fn floats(xs: &[f32]) -> JsValue {
+    js_sys::Float32Array::from(xs).into()
+}
+
+/// Calls made while a routing or a step was in flight: on WebGPU each is the coded "busy"
+/// error; on the CPU the run had already ended, so each answered.
+fn assert_busy_while_on_the_gpu<const N: usize>(calls: [Result<JsValue, JsValue>; N]) {
+    for (i, call) in calls.into_iter().enumerate() {
+        match (expected_backend(), call) {
+            ("webgpu", Err(err)) => assert_eq!(get(&err, "code").as_string().as_deref(), Some("busy"), "call {i}"),
+            ("webgpu", Ok(_)) => panic!("call {i} answered while the GPU run was in flight"),
+            (_, result) => assert!(result.is_ok(), "call {i} on the CPU: {result:?}"),
+        }
+    }
+}
+
 /// The JavaScript facade: a static async factory, typed arrays, and `Error` objects.
 #[wasm_bindgen_test]
 async fn facade_gives_typed_arrays_and_readable_errors() {
@@ -125,7 +142,7 @@ async fn facade_gives_typed_arrays_and_readable_errors() {
 
     let routing = js_sys::JSON::parse(r#"{"router": "switch", "top_k": 1, "capacity": 2}"#).unwrap();
     let x: Vec<f32> = (0..5 * 8).map(|i| ((i * 7) % 11) as f32 / 5.0 - 1.0).collect();
-    let trace = JsFuture::from(engine.run(x.clone(), 5.0, routing)).await.expect("a trace");
+    let trace = JsFuture::from(engine.run(floats(&x), 5.0, routing)).await.expect("a trace");
     assert_eq!(get(&trace, "token_count").as_f64(), Some(5.0));
     assert!(get(&trace, "tokens").is_undefined(), "an engine trace has no text, so no tokens array");
     let index = get(&trace, "expert_index").dyn_into::<js_sys::Int32Array>().expect("an Int32Array");
@@ -139,31 +156,40 @@ async fn facade_gives_typed_arrays_and_readable_errors() {
     // Bad input rejects with an Error whose message says what is wrong and whose code a
     // program can branch on.
     let bad = js_sys::JSON::parse(r#"{"router": "mixtral", "top_k": 9}"#).unwrap();
-    let err = JsFuture::from(engine.run(x.clone(), 5.0, bad)).await.expect_err("k > E");
+    let err = JsFuture::from(engine.run(floats(&x), 5.0, bad)).await.expect_err("k > E");
     assert_eq!(get(&err, "code").as_string().as_deref(), Some("invalid-config"));
     let err = err.dyn_into::<js_sys::Error>().expect("an Error object");
     assert!(String::from(err.message()).contains("larger than the number of experts"));
     // A misspelt field is an error naming it, never silently dropped.
     let misspelt = js_sys::JSON::parse(r#"{"router": "token-choice", "top_k": 2, "capacityFactor": 0.5}"#).unwrap();
-    let err = JsFuture::from(engine.run(x.clone(), 5.0, misspelt)).await.expect_err("unknown field");
+    let err = JsFuture::from(engine.run(floats(&x), 5.0, misspelt)).await.expect_err("unknown field");
     assert_eq!(get(&err, "code").as_string().as_deref(), Some("bad-options"));
     let message = String::from(err.dyn_into::<js_sys::Error>().unwrap().message());
     assert!(message.contains("capacityFactor"), "{message}");
     // A token count past u32 is refused, not wrapped to 1.
     let routing = js_sys::JSON::parse(r#"{"router": "mixtral", "top_k": 2}"#).unwrap();
     let err =
-        JsFuture::from(engine.run(x.clone(), 4_294_967_297.0, routing.clone())).await.expect_err("2**32 + 1 tokens");
+        JsFuture::from(engine.run(floats(&x), 4_294_967_297.0, routing.clone())).await.expect_err("2**32 + 1 tokens");
     assert_eq!(get(&err, "code").as_string().as_deref(), Some("invalid-input"));
     let routing = js_sys::JSON::parse(r#"{"router": "mixtral", "top_k": 2}"#).unwrap();
-    let err = JsFuture::from(engine.run(x[..7].to_vec(), 5.0, routing.clone())).await.expect_err("wrong length");
+    let err = JsFuture::from(engine.run(floats(&x[..7]), 5.0, routing.clone())).await.expect_err("wrong length");
     assert!(String::from(err.dyn_into::<js_sys::Error>().unwrap().message()).contains("needs 40"));
+    // Input of the wrong type is a coded rejection too, not a TypeError thrown by the glue;
+    // a plain array of numbers is read as the Float32Array.
+    for wrong in [JsValue::UNDEFINED, JsValue::from_str("1, 2, 3"), js_sys::JSON::parse(r#"[1, "two"]"#).unwrap()] {
+        let err = JsFuture::from(engine.run(wrong, 5.0, routing.clone())).await.expect_err("not floats");
+        assert_eq!(get(&err, "code").as_string().as_deref(), Some("invalid-input"));
+    }
+    let plain: js_sys::Array = x.iter().map(|&v| JsValue::from_f64(v as f64)).collect();
+    let same = JsFuture::from(engine.run(plain.into(), 5.0, routing.clone())).await.expect("an array of numbers");
+    assert_eq!(get(&same, "token_count").as_f64(), Some(5.0));
     let unknown = js_sys::JSON::parse(r#"{"router": "psychic", "top_k": 1}"#).unwrap();
-    assert!(JsFuture::from(engine.run(x.clone(), 5.0, unknown)).await.is_err());
+    assert!(JsFuture::from(engine.run(floats(&x), 5.0, unknown)).await.is_err());
     let err = WebEngine::create(JsValue::from_str("nonsense")).await.err().expect("bad options");
     assert!(String::from(err.dyn_into::<js_sys::Error>().unwrap().message()).contains("options"));
 
     // Empty text: an empty trace, no error.
-    let empty = JsFuture::from(engine.run(Vec::new(), 0.0, routing)).await.expect("T = 0 is fine");
+    let empty = JsFuture::from(engine.run(floats(&[]), 0.0, routing)).await.expect("T = 0 is fine");
     assert_eq!(get(&empty, "token_count").as_f64(), Some(0.0));
 
     // Sizes whose product wraps a 32-bit usize (2^16 x 2^16 = 2^32 is 0 on wasm32) are
@@ -240,6 +266,10 @@ async fn clinic_routes_and_prices_its_network() {
     let devices = js_sys::JSON::parse(r#"{"devices": 4}"#).unwrap();
     let err = clinic.network(devices.clone()).expect_err("nothing routed yet");
     assert_eq!(get(&err, "code").as_string().as_deref(), Some("bad-options"));
+    for wrong in [JsValue::UNDEFINED, JsValue::from_f64(42.0)] {
+        let err = JsFuture::from(clinic.route(wrong, JsValue::UNDEFINED)).await.expect_err("not a string");
+        assert_eq!(get(&err, "code").as_string().as_deref(), Some("invalid-input"));
+    }
 
     let trace = JsFuture::from(clinic.route("My chest hurts when I climb the stairs".into(), JsValue::UNDEFINED))
         .await
@@ -247,7 +277,7 @@ async fn clinic_routes_and_prices_its_network() {
     let tokens = get(&trace, "token_count").as_f64().unwrap() as usize;
     let slots = get(&trace, "slots").as_f64().unwrap() as usize;
     let index = get(&trace, "expert_index").dyn_into::<js_sys::Int32Array>().unwrap().to_vec();
-    let network = clinic.network(devices).expect("priced");
+    let network = clinic.network(devices.clone()).expect("priced");
     let traffic: Vec<Vec<u64>> = serde_wasm_bindgen::from_value(get(&network, "traffic")).unwrap();
     let mut expected = vec![vec![0u64; 4]; 4];
     for t in 0..tokens {
@@ -256,6 +286,24 @@ async fn clinic_routes_and_prices_its_network() {
         }
     }
     assert_eq!(traffic, expected);
+    // Token offsets index the text as JavaScript does (UTF-16), accents and emoji included.
+    let text = "Coração acelerado 💓 e febre";
+    let trace = JsFuture::from(clinic.route(text.into(), JsValue::UNDEFINED)).await.expect("routed");
+    let js_text = js_sys::JsString::from(text);
+    for token in js_sys::Array::from(&get(&trace, "tokens")).iter() {
+        let (start, end) = (get(&token, "start").as_f64().unwrap() as u32, get(&token, "end").as_f64().unwrap() as u32);
+        assert_eq!(String::from(js_text.slice(start, end)), get(&token, "text").as_string().unwrap(), "{start}..{end}");
+    }
+    let last = js_sys::Array::from(&get(&trace, "tokens")).pop();
+    assert_eq!(get(&last, "end").as_f64(), Some(js_text.length() as f64), "the last token ends the text");
+    // Getters while a routing is in flight (on WebGPU it holds the clinic across its
+    // readback): the coded "busy" error, never a panic; the routing itself is unharmed.
+    let pending = JsFuture::from(clinic.route("Fever and a cough since Monday".into(), JsValue::UNDEFINED));
+    JsFuture::from(js_sys::Promise::resolve(&JsValue::NULL)).await.unwrap();
+    let meanwhile = [clinic.backend(), clinic.config(), clinic.network(devices.clone())];
+    pending.await.expect("routed");
+    assert_busy_while_on_the_gpu(meanwhile);
+    assert!(clinic.backend().is_ok() && clinic.network(devices.clone()).is_ok(), "free again after the routing");
     let bad = js_sys::JSON::parse(r#"{"devices": 4, "link": "tin-can"}"#).unwrap();
     let err = clinic.network(bad).expect_err("unknown link");
     assert_eq!(get(&err, "code").as_string().as_deref(), Some("invalid-config"));
@@ -291,8 +339,19 @@ async fn training_runs_measures_and_exports_a_model_the_clinic_loads() {
     assert_eq!(get(&info, "kind").as_string().as_deref(), Some("cpu"));
     let why = if expected_backend() == "webgpu" { "software-adapter" } else { "no-adapter" };
     assert_eq!(get(&info, "reason_code").as_string().as_deref(), Some(why));
-    let first = JsFuture::from(training.step(1)).await.unwrap();
-    let after = JsFuture::from(training.step(40)).await.unwrap();
+    let first = JsFuture::from(training.step(1.0)).await.unwrap();
+    // A getter while a step is in flight gets the coded "busy" error, never a panic: on
+    // WebGPU the step holds the run across its readback; on the CPU it ends in its first poll.
+    let pending = JsFuture::from(training.step(40.0));
+    JsFuture::from(js_sys::Promise::resolve(&JsValue::NULL)).await.unwrap();
+    let meanwhile = (training.backend(), training.config());
+    let after = pending.await.unwrap();
+    assert_busy_while_on_the_gpu([meanwhile.0, meanwhile.1]);
+    assert!(training.backend().is_ok() && training.config().is_ok(), "free again once the step is done");
+    for steps in [0.0, 2.7, 1001.0, 4294967297.0, f64::NAN] {
+        let err = JsFuture::from(training.step(steps)).await.expect_err("steps out of range");
+        assert_eq!(get(&err, "code").as_string().as_deref(), Some("bad-options"), "step({steps})");
+    }
     assert_eq!(get(&after, "step").as_f64(), Some(41.0));
     let loss = |r: &JsValue| get(r, "cross_entropy").as_f64().unwrap();
     assert!(loss(&after) < loss(&first), "the loss falls: {} then {}", loss(&first), loss(&after));

@@ -109,9 +109,14 @@ impl GpuContext {
         })
     }
 
-    /// The fault wgpu reported since the last call, if any (device lost, stray error).
+    /// The fault wgpu reported since the last call, if any (device lost, stray error). A
+    /// lost device stays lost: every later call hears of it, not only the first.
     pub fn take_fault(&self) -> Option<GpuError> {
-        self.fault.lock().unwrap().take()
+        let mut fault = self.fault.lock().unwrap();
+        match &*fault {
+            Some(GpuError::DeviceLost(_)) => fault.clone(),
+            _ => fault.take(),
+        }
     }
 
     /// Destroys the device, as a driver reset or a browser would: for tests of the engine's

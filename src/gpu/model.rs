@@ -116,7 +116,8 @@ impl GpuModel {
 
     /// Uploads `weights` to route texts with [`GpuModel::route`] only.
     pub async fn for_routing(ctx: Rc<GpuContext>, weights: &ClinicWeights) -> Result<Self> {
-        // Never read: `step`, the only user of the spec, refuses a routing model.
+        // Never read: `step` refuses a routing model, `report` needs a step, and `weights`
+        // reads the bias wherever the kernels rank by one.
         let spec = TrainSpec {
             seed: 0,
             epochs: 0,
@@ -304,8 +305,9 @@ impl GpuModel {
         let dims = Dims::new(&arch, &self.routing, tokens);
         self.ensure_capacity(&dims, sentences).await?;
 
-        self.step += 1;
-        let lr = learning_rate(self.spec.learning_rate, self.step, self.total_steps);
+        // Counted once the step has run: a failed one leaves the schedule where it was.
+        let step = self.step + 1;
+        let lr = learning_rate(self.spec.learning_rate, step, self.total_steps);
         let alpha = match self.spec.balance {
             Balance::Aux { alpha } if self.routing.router.has_balance_loss() => alpha,
             _ => 0.0,
@@ -326,8 +328,8 @@ impl GpuModel {
             gamma,
             learning_rate: lr,
             weight_decay: self.spec.weight_decay,
-            correction1: 1.0 - BETA1.powi(self.step as i32),
-            correction2: 1.0 - BETA2.powi(self.step as i32),
+            correction1: 1.0 - BETA1.powi(step as i32),
+            correction2: 1.0 - BETA2.powi(step as i32),
             ..layer_params(&arch, &self.routing, &dims, (self.d4, self.ff4), has_selection)
         };
         let scope = ErrorScopes::push(&self.ctx.device);
@@ -366,7 +368,8 @@ impl GpuModel {
             encoder.resolve_query_set(&t.queries, 0..2 * TRAINING_STAGES.len() as u32, &t.resolved, 0);
         }
         queue.submit(Some(encoder.finish()));
-        scope.pop().await?;
+        scope.pop().await.map_err(|e| self.ctx.lost_or(e))?;
+        self.step = step;
         self.last = Some((dims, sentences));
         Ok(())
     }
@@ -456,20 +459,42 @@ impl GpuModel {
             return Ok(());
         }
         let grow = |needed: usize, held: usize| if needed > held { needed.max(2 * held) } else { held };
-        let tokens = grow(dims.tokens, held_tokens);
-        let sentences = grow(sentences, held_sentences);
-        let total_slots = grow(dims.total_slots, held_slots).min(dims.experts + self.config.moe.shared_experts);
+        let most_slots = dims.experts + self.config.moe.shared_experts;
+        let doubled = (
+            grow(dims.tokens, held_tokens),
+            grow(sentences, held_sentences),
+            grow(dims.total_slots, held_slots).min(most_slots),
+        );
+        // Where doubling passes an adapter limit that the need itself does not, the need.
+        let exact = (dims.tokens.max(held_tokens), sentences.max(held_sentences), dims.total_slots.max(held_slots));
+        let (size, buffers) = match self.work_sizes(dims, doubled) {
+            Ok(buffers) => (doubled, buffers),
+            Err(_) => (exact, self.work_sizes(dims, exact)?),
+        };
+        // Every size was checked before anything is replaced: a refused size leaves the
+        // buffers, their bindings and `held` as they were, all in step.
+        let scope = ErrorScopes::push(&self.ctx.device);
+        for (buf, bytes) in buffers {
+            self.buffers.set(buf, storage_buffer(&self.ctx.device, buf.name(), bytes));
+        }
+        self.program.bind(&self.buffers, self.kernels());
+        scope.pop().await.map_err(|e| self.ctx.lost_or(e))?;
+        self.held = size;
+        Ok(())
+    }
+
+    /// The bytes of every work buffer this model binds, for `(tokens, sentences,
+    /// total_slots)` at `dims`' other sizes, each checked against the adapter's limits.
+    fn work_sizes(
+        &self,
+        dims: &Dims,
+        (tokens, sentences, total_slots): (usize, usize, usize),
+    ) -> Result<Vec<(Buf, usize)>> {
         let sized = Dims { tokens, total_slots, ..*dims };
         let (d, ff) = (self.d4 * 4, self.ff4 * 4);
         let rows = sized.max_rows();
-        let limits = Limits::of(&self.ctx);
-        let scope = ErrorScopes::push(&self.ctx.device);
-        let device = &self.ctx.device;
-        for buf in WORK_BUFFERS {
-            let bytes = work_bytes(buf, &sized, self.d4, self.ff4);
-            limits.check_buffer(buf.name(), bytes)?;
-            self.buffers.set(buf, storage_buffer(device, buf.name(), bytes));
-        }
+        let mut sizes: Vec<(Buf, usize)> =
+            WORK_BUFFERS.iter().map(|&buf| (buf, work_bytes(buf, &sized, self.d4, self.ff4))).collect();
         // Only what this model's kernels bind: a routing model has no gradients.
         let bound: HashSet<Buf> = self.kernels().flat_map(|k| k.bindings.iter().map(|&(buf, _)| buf)).collect();
         for buf in TRAINING_WORK.into_iter().filter(|buf| bound.contains(buf)) {
@@ -486,14 +511,14 @@ impl GpuModel {
                 Buf::DRouterLogits => tokens * sized.experts,
                 other => unreachable!("{} is not a training work buffer", other.name()),
             };
-            limits.check_buffer(buf.name(), values * 4)?;
-            self.buffers.set(buf, storage_buffer(device, buf.name(), values * 4));
+            sizes.push((buf, values * 4));
+        }
+        let limits = Limits::of(&self.ctx);
+        for &(buf, bytes) in &sizes {
+            limits.check_buffer(buf.name(), bytes)?;
         }
         limits.check_groups(rows.div_ceil(ROW_BLOCK).div_ceil(kernels::MAX_GROUPS as usize))?;
-        self.program.bind(&self.buffers, self.kernels());
-        scope.pop().await.map_err(|e| self.ctx.lost_or(e))?;
-        self.held = (tokens, sentences, total_slots);
-        Ok(())
+        Ok(sizes)
     }
 
     /// Copies `bufs` back to the host, each whole view, in one submission.
@@ -557,7 +582,9 @@ impl GpuModel {
         for ((_, tensor), slot) in weights.tensors_mut().into_iter().zip(&self.slots) {
             tensor.copy_from_slice(&flat[slot.offset..slot.offset + slot.len]);
         }
-        if let Balance::Bias { .. } = self.spec.balance {
+        // Wherever the kernels rank by a bias: trained with DeepSeek-V3's balancing, or
+        // loaded with one to route.
+        if self.has_selection {
             weights.moe.selection_bias = bytemuck::pod_collect_to_vec(&read[&Buf::SelectionBias]);
         }
         Ok(weights)

@@ -162,8 +162,11 @@ impl Program {
 /// Captures validation and out-of-memory errors of the commands recorded while it is
 /// pushed, so that a bug becomes an error value instead of wgpu's default panic.
 pub struct ErrorScopes {
-    out_of_memory: wgpu::ErrorScopeGuard,
+    // Declared in reverse order of their pushes: a value dropped unpopped (an early return
+    // between push and pop) drops its fields in this order, and wgpu panics on scopes
+    // popped out of order.
     validation: wgpu::ErrorScopeGuard,
+    out_of_memory: wgpu::ErrorScopeGuard,
 }
 
 impl ErrorScopes {
