@@ -222,7 +222,8 @@ async function clinicFor(name) {
         fetchChecked(`models/${entry.card}`, 'json'),
       ]);
       const instance = await createClinic(bytes);
-      return { clinic: instance, card: modelCard, config: instance.config() };
+      // Read while nothing routes on it (a routing in flight makes it answer "busy").
+      return { clinic: instance, card: modelCard, config: instance.config(), backend: instance.backend() };
     })();
     clinics.set(name, loading);
     loading.catch(() => clinics.delete(name));
@@ -230,11 +231,21 @@ async function clinicFor(name) {
   return clinics.get(name);
 }
 
+let modelRequests = 0;
+
+/**
+ * Makes `name` the current model; false (and nothing changed) where a newer choice came
+ * while this one loaded, so that a slow first download never wins over a later pick.
+ */
 async function loadModel(name) {
-  ({ clinic, card, config } = await clinicFor(name));
+  const ticket = ++modelRequests;
+  const entry = await clinicFor(name);
+  if (ticket !== modelRequests) return false;
+  ({ clinic, card, config } = entry);
   view.setModel(card, config);
   network.setModel(config.moe.num_experts);
-  $('backend').textContent = localBackendText(clinic.backend());
+  // As the clinic was made; each routing drawn then says where it ran.
+  $('backend').textContent = localBackendText(entry.backend);
   // Each doctor's derived label and the tokens it most often received in training.
   $('doctor-cards').replaceChildren(
     ...(card.experts ?? []).map((info, e) =>
@@ -264,7 +275,9 @@ function cardFits(modelCard, modelConfig) {
     typeof modelCard === 'object' &&
     Array.isArray(modelCard.experts) &&
     modelCard.experts.length === E &&
-    modelCard.experts.every((x) => x && typeof x.label === 'string' && Array.isArray(x.top_tokens)) &&
+    modelCard.experts.every(
+      (x) => x && typeof x.label === 'string' && Array.isArray(x.top_tokens) && x.top_tokens.every((p) => typeof p === 'string'),
+    ) &&
     (modelCard.config?.moe?.num_experts ?? E) === E
   );
 }
@@ -281,16 +294,18 @@ async function installModel(name, bytes, modelCard, title) {
   const fits = modelCard ? cardFits(modelCard, modelConfig) : false;
   const previous = clinics.get(name);
   // Without a card the doctors have no derived label yet: they are drawn unnamed.
-  clinics.set(name, Promise.resolve({ clinic: instance, card: fits ? modelCard : { experts: [] }, config: modelConfig }));
+  clinics.set(name, Promise.resolve({ clinic: instance, card: fits ? modelCard : { experts: [] }, config: modelConfig, backend: instance.backend() }));
   const row = { name, local: true, title: { [query.lang]: title } };
   const index = models.findIndex((m) => m.name === name);
   if (index >= 0) models[index] = row;
   else models.push(row);
   fillModelMenu();
-  await loadModel(name);
-  state = fitState({ ...trainedState(config), model: name, text: state.text }, config, vocab).state;
-  syncControls();
-  await route().catch(() => null);
+  // Picked at once, unless the visitor picked another model meanwhile.
+  if (await loadModel(name)) {
+    state = fitState({ ...trainedState(config), model: name, text: state.text }, config, vocab).state;
+    syncControls();
+    await route().catch(() => null);
+  }
   // The clinic these weights replace routes nothing any more: freed once the queue has
   // finished whatever it was doing with it.
   if (previous) previous.then(({ clinic: old }) => enqueue(() => old.free())).catch(() => {});
@@ -437,7 +452,9 @@ function route(start) {
   const chars = [...text].length;
   const maxChars = vocab.limits.max_chars;
   if (chars > maxChars) {
-    // Refused with a message; the text stays exactly as typed.
+    // Refused with a message; the text stays exactly as typed. It counts as the latest
+    // routing, so that one still in flight draws nothing over the refusal.
+    routeCount++;
     showMessage('input-message', t('too_long_chars', { count: chars, limit: maxChars }));
     return Promise.reject(Object.assign(new Error(`the text has ${chars} characters; the limit is ${maxChars}`), { code: 'too-many-characters' }));
   }
@@ -454,6 +471,7 @@ function route(start) {
       if (number !== routeCount) return trace;
       drawnRouting = { clinic: target, text, routing };
       showMessage('input-message', '');
+      showMessage('error', '');
       draw(trace, priced);
       // Test hook: the state (as its fragment) of the routing now drawn.
       $('stage').dataset.state = fragment;
@@ -461,6 +479,8 @@ function route(start) {
       return trace;
     },
     (error) => {
+      // A newer routing (or refusal) has the last word.
+      if (number !== routeCount) throw error;
       if (error.code === 'too-many-tokens') showMessage('input-message', t('too_long_tokens', { count: error.count, limit: error.limit }));
       else if (error.code === 'too-many-characters') showMessage('input-message', t('too_long_chars', { count: error.count, limit: error.limit }));
       else showMessage('error', t('error', { message: error.message }));
@@ -485,10 +505,11 @@ function priceNow(target, settings = network.settings) {
  * routing, so the same trace) so that `network()` prices what the page shows.
  */
 function priceDrawn(settings) {
-  const drawn = drawnRouting;
-  // Weights replaced since (a new training snapshot) leave nothing drawn to price.
-  if (!drawn || drawn.clinic !== clinic) return Promise.reject(Object.assign(new Error('nothing routed yet with this model'), { code: 'bad-options' }));
   return enqueue(async () => {
+    // Read in the queue: a routing queued before this job is drawn by the time it runs.
+    const drawn = drawnRouting;
+    // Weights replaced since (a new training snapshot) leave nothing drawn to price.
+    if (!drawn || drawn.clinic !== clinic) throw Object.assign(new Error('nothing routed yet with this model'), { code: 'bad-options' });
     const same = lastRouted && lastRouted.clinic === drawn.clinic && lastRouted.text === drawn.text && lastRouted.routing === drawn.routing;
     if (!same) {
       await drawn.clinic.route(drawn.text, drawn.routing);
@@ -501,7 +522,7 @@ function priceDrawn(settings) {
 
 function draw(trace, priced) {
   view.show(trace);
-  network.show(trace, priced);
+  network.routed(trace, priced);
   renderCosts({ loadChart: $('load-chart'), metrics: $('metrics') }, trace, i18n);
   // The table holds T x E cells: built only while its section is open.
   lastTrace = trace;
@@ -525,7 +546,7 @@ async function onControl(event, change) {
   const start = event ? performance.now() : undefined;
   const next = change({ ...state });
   if (next.model !== state.model) {
-    await loadModel(next.model);
+    if (!(await loadModel(next.model))) return null;
     const trained = fitState({ ...trainedState(config), model: next.model, text: state.text }, config, vocab).state;
     state = { ...trained, ...next.presetRouting };
   } else {
@@ -547,6 +568,24 @@ function applyPreset(name, event) {
   // Collapse shows over many patients, not in one sentence: the busy day shows it.
   if (name === 'collapse' && !layoutHides('busy') && booted) busy.run();
   return done;
+}
+
+/**
+ * The fragment changed from outside (a link pasted into the same tab, a host setting the
+ * iframe's hash): its state is taken as at boot, clamped, and routed. The page's own
+ * writes use history.replaceState, which fires no hashchange.
+ */
+function onHashChange() {
+  if (!booted) return;
+  const fragment = parseFragment(location.hash, models.map((m) => m.name), vocab);
+  if (fragment.adjusted) showNotice('url-notice', t('url_notice'));
+  const { model, text, ...routing } = fragment.state;
+  if (text !== undefined) {
+    $('text').value = text;
+    autosize();
+    state = { ...state, text };
+  }
+  return onControl(null, (s) => (model !== undefined && model !== s.model ? { ...s, model, presetRouting: routing } : { ...s, ...routing }));
 }
 
 /** New text, typed or given: kept until ready, then routed (at once, or after typing). */
@@ -602,21 +641,33 @@ function wireControls() {
 /** The "Embed" action: a ready iframe snippet for this state, a scene and a language. */
 function wireEmbedDialog() {
   const dialog = $('embed-dialog');
-  const update = () => {
+  // The snippet's title and link are in the embed's language: the other one's strings
+  // are fetched the first time it is picked.
+  const languages = new Map([[query.lang, Promise.resolve(strings)]]);
+  let updates = 0;
+  const update = async () => {
+    const ticket = ++updates;
     const lang = $('embed-lang').value;
+    if (!languages.has(lang)) languages.set(lang, loadStrings(lang).catch(() => (languages.delete(lang), strings)));
+    const words = await languages.get(lang);
+    if (ticket !== updates) return;
+    const scene = $('embed-scene').value || null;
+    // The current settings, unless the scene's lesson cannot be seen with them (the
+    // capacity scene under a router without slots): then the scene's own, text kept.
+    const unfit = scene && SCENES[scene].controls.includes('capacity') && !takesCapacity(vocab, state.router);
     $('embed-code').value = embedSnippet({
       page: location.href,
       lang,
-      scene: $('embed-scene').value || null,
-      fragment: serializeFragment(state),
-      title: strings.embed_title,
-      linkText: strings.embed_link,
+      scene,
+      fragment: serializeFragment(unfit ? { ...state, ...SCENES[scene].state } : state),
+      title: words.embed_title,
+      linkText: words.embed_link,
     });
     $('embed-copied').textContent = '';
   };
-  $('embed-open').addEventListener('click', () => {
+  $('embed-open').addEventListener('click', async () => {
     if (!booted) return;
-    update();
+    await update();
     dialog.showModal();
   });
   $('embed-scene').addEventListener('change', update);
@@ -789,6 +840,7 @@ async function boot() {
   if (query.scene === 'balance') whenVisible(document.querySelector('[data-part=busy]')).then(() => busy.run());
 }
 
+window.addEventListener('hashchange', onHashChange);
 $('text').addEventListener('input', () => {
   autosize();
   onText(false);

@@ -168,6 +168,15 @@ export class NetworkView {
     this.parts.message.textContent = this.i18n.t('error', { message: error.message });
   }
 
+  /**
+   * A new routing drawn, priced with the settings of the moment: a pricing still in flight
+   * for the routing before is dropped when it lands.
+   */
+  routed(trace, network) {
+    this.generation += 1;
+    this.show(trace, network);
+  }
+
   /** A routing and its network object (or the error pricing it gave). */
   show(trace, network) {
     this.trace = trace;

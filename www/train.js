@@ -77,6 +77,7 @@ export class TrainingView {
     this.runs = 0;
     this.playing = false;
     this.frame = null;
+    this.ticking = false;
     this.dirty = { steps: true, measures: true };
     this.tick = this.tick.bind(this);
     this.buildLossPanels();
@@ -403,7 +404,8 @@ export class TrainingView {
   }
 
   requestFrame() {
-    if (this.frame === null) this.frame = requestAnimationFrame(this.tick);
+    // A tick still awaiting its calls asks for the next frame itself when it ends.
+    if (this.frame === null && !this.ticking) this.frame = requestAnimationFrame(this.tick);
   }
 
   cancelFrame() {
@@ -425,14 +427,29 @@ export class TrainingView {
   async tick() {
     this.frame = null;
     const run = this.run;
-    if (!this.playing || !run?.training) return;
+    if (!this.playing || !run?.training || this.ticking) return;
+    // One tick at a time: a Pause and Play while this one awaits its calls must not start
+    // a second loop beside it (requestFrame waits for this flag).
+    this.ticking = true;
+    try {
+      await this.advance(run);
+    } finally {
+      this.ticking = false;
+    }
+    // Playing on (this run, or one started meanwhile): the next frame.
+    if (this.playing) this.requestFrame();
+  }
+
+  /** One frame's work for `run`: steps within the budget, or one measurement; then a drawing. */
+  async advance(run) {
     const start = performance.now();
     const going = () => this.playing && this.run === run;
     try {
       if (run.measureDue) await this.measureNow(run);
       else {
-        do await this.stepNow(run);
-        while (going() && !run.measureDue && run.step < run.target && performance.now() - start < FRAME_BUDGET_MS);
+        while (going() && !run.measureDue && run.step < run.target && performance.now() - start < FRAME_BUDGET_MS) {
+          await this.stepNow(run);
+        }
       }
     } catch (error) {
       if (this.run !== run) return;
@@ -445,7 +462,6 @@ export class TrainingView {
     }
     if (this.run !== run) return;
     if (run.step >= run.target && !run.measureDue) this.finish(run);
-    else if (this.playing) this.requestFrame();
     this.draw({ throttle: true });
   }
 
@@ -587,7 +603,8 @@ export class TrainingView {
     this.clearError();
     const snapshot = await this.call(run, async (training) => ({ bytes: await training.exportModel(), card: await training.exportCard(), step: run.step }));
     await this.hooks.install(snapshot);
-    this.parts.note.textContent = this.i18n.t('train_installed', { step: run.step });
+    // The step of the weights installed (the run may have gone on meanwhile).
+    this.parts.note.textContent = this.i18n.t('train_installed', { step: snapshot.step });
   }
 
   async download(kind) {

@@ -154,6 +154,15 @@ describe('embedding', () => {
     const code = await page.getByTestId('embed-code').inputValue();
     assert.match(code, /scene=capacity/);
     assert.match(code, /lang=pt-BR/);
+    assert.match(code, /title="Clínica MoE: /);
+    // The snippet's title and link follow the embed's language, not the page's.
+    const snippet = () => page.getByTestId('embed-code').inputValue();
+    await page.getByTestId('embed-lang').selectOption('en');
+    await page.waitForFunction(() => /lang=en/.test(document.querySelector('[data-testid=embed-code]').value));
+    assert.match(await snippet(), /title="MoE Clinic: [^"]*"[^]*>Open the MoE Clinic<\/a>/);
+    await page.getByTestId('embed-lang').selectOption('pt-BR');
+    await page.waitForFunction(() => /lang=pt-BR/.test(document.querySelector('[data-testid=embed-code]').value));
+    assert.equal(await snippet(), code, 'back to the same snippet');
     await page.screenshot({ path: join(screenshots, 'embed-dialog.png') });
     await page.getByTestId('embed-copy').click();
     await page.locator('#embed-copied').filter({ hasText: /Copiado/ }).waitFor();
@@ -181,6 +190,17 @@ describe('embedding', () => {
     await article.screenshot({ path: join(screenshots, 'embed-snippet-in-article.png'), fullPage: true });
     assert.deepEqual(articleErrors, []);
     await article.close();
+
+    // From the default state (Mixtral: no appointment slots) the capacity scene takes its
+    // own settings, so that its lesson can be seen; the text comes along.
+    const { page: plain } = await openPlayground(browser, server.url, '/#t=Febre%20alta');
+    await plain.getByTestId('embed-open').click();
+    await plain.getByTestId('embed-scene').selectOption('capacity');
+    await plain.waitForFunction(() => /scene=capacity/.test(document.querySelector('[data-testid=embed-code]').value));
+    const fragment = decodeURIComponent((await plain.getByTestId('embed-code').inputValue()).match(/<iframe src="[^"#]*(#[^"]*)"/)[1].replace(/&amp;/g, '&'));
+    assert.match(fragment, /m=switch-4&r=switch&k=1&cf=1.25/);
+    assert.match(fragment, /t=Febre\+alta/);
+    await plain.close();
   });
 
   test('text a host sends before the model is ready is kept and routed once ready', async () => {

@@ -326,6 +326,19 @@ describe('without WebGPU (CPU fallback)', () => {
     assert.equal(await page.locator('#url-notice').isVisible(), true);
     assert.equal(await page.getByTestId('input').inputValue(), '<b>bold</b> headache');
     assert.equal(await page.locator('#stage b, #app b').count(), 0);
+    // A link pasted into the same tab changes only the fragment: the page takes it.
+    const before = await drawnRoutes(page);
+    await page.evaluate(() => {
+      location.hash = '#m=mixtral-8&r=switch&k=1&cf=0.5&t=' + encodeURIComponent('Fever and a cough');
+    });
+    await drawnFor(page, before, 'a pasted fragment');
+    const pasted = await pageState(page);
+    assert.deepEqual(
+      { model: pasted.model, router: pasted.router, k: pasted.k, cf: pasted.capacityFactor, text: pasted.text },
+      { model: 'mixtral-8', router: 'switch', k: 1, cf: 0.5, text: 'Fever and a cough' },
+    );
+    assert.equal(await page.getByTestId('input').inputValue(), 'Fever and a cough');
+    assert.equal(await page.getByTestId('model').inputValue(), 'mixtral-8');
     const { page: other } = await open(browser, '/#m=nonsense&r=magic');
     assert.equal((await pageState(other)).model, 'mixtral-8');
     assert.deepEqual(errors, []);
