@@ -260,6 +260,7 @@ async function loadModel(name) {
       ),
     ),
   );
+  return true;
 }
 
 /** The model menu: the shipped models, then any trained or loaded in this page. */
