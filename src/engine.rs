@@ -65,12 +65,7 @@ impl<G: OnGpu> Backend<G> {
             BackendChoice::Gpu => Backend::Gpu { runner: Box::new(G::build(weights).await?), recovered: false },
             BackendChoice::Auto => match G::build(weights).await {
                 Ok(runner) => Backend::Gpu { runner: Box::new(runner), recovered: false },
-                Err(
-                    e @ (GpuError::NoAdapter(_)
-                    | GpuError::RequestDevice(_)
-                    | GpuError::Limit { .. }
-                    | GpuError::Unsupported(_)),
-                ) => Backend::Cpu { info: BackendInfo::cpu(e.code(), e.to_string()) },
+                Err(e) if e.falls_back_under_auto() => Backend::Cpu { info: BackendInfo::cpu(e.code(), e.to_string()) },
                 Err(e) => return Err(e),
             },
         })
@@ -164,5 +159,40 @@ impl Engine {
     /// See [`Backend::destroy_gpu_device_for_testing`].
     pub fn destroy_gpu_device_for_testing(&self) {
         self.backend.destroy_gpu_device_for_testing();
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    /// A GPU program whose making always fails with the error it holds.
+    struct Failing;
+    impl OnGpu for Failing {
+        type Weights = GpuError;
+        async fn build(error: &GpuError) -> Result<Self, GpuError> {
+            Err(error.clone())
+        }
+        fn context(&self) -> &Rc<GpuContext> {
+            unreachable!("never made")
+        }
+    }
+
+    #[test]
+    fn auto_falls_back_on_any_gpu_failure_but_not_on_bad_input() {
+        let choose = |choice, error: GpuError| pollster::block_on(Backend::<Failing>::choose(choice, &error));
+        for error in [
+            GpuError::NoAdapter("none".into()),
+            GpuError::Limit { what: "x".into(), needed: "2".into(), limit: "max", allowed: "1".into() },
+            GpuError::Validation("a kernel this browser refuses".into()),
+            GpuError::OutOfMemory("full".into()),
+        ] {
+            let info = choose(BackendChoice::Auto, error.clone()).map(|b| b.info()).expect("the CPU");
+            assert_eq!((info.kind, info.reason_code), ("cpu", Some(error.code())));
+            // Asked for the GPU: the error itself, never a fallback.
+            assert_eq!(choose(BackendChoice::Gpu, error.clone()).err(), Some(error));
+        }
+        let bad = GpuError::Moe(MoeError::Input("bad input".into()));
+        assert_eq!(choose(BackendChoice::Auto, bad.clone()).err(), Some(bad), "the CPU would refuse it too");
     }
 }

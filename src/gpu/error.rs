@@ -46,4 +46,11 @@ impl GpuError {
             GpuError::Moe(e) => e.code(),
         }
     }
+
+    /// Whether "auto" runs on the CPU after this error while making the GPU program: any
+    /// GPU failure (no adapter, a limit, a kernel a browser's compiler refuses, memory, a
+    /// lost device), but not a bad model or input, which the CPU path refuses as well.
+    pub fn falls_back_under_auto(&self) -> bool {
+        !matches!(self, GpuError::Moe(_))
+    }
 }

@@ -208,9 +208,16 @@ impl Session {
         choice: BackendChoice,
     ) -> std::result::Result<Self, GpuError> {
         let (config, spec, weights, total) = Self::start(&options, &data, vocab_size)?;
-        let context = match choice {
+        let routing = training_routing(&config.routing, &spec);
+        let on_gpu = async |ctx: GpuContext| {
+            let ctx = Rc::new(ctx);
+            let adapter = ctx.adapter.clone();
+            let trainer = GpuModel::new(ctx, &weights, spec, routing, total).await?;
+            Ok::<_, GpuError>((Runner::Gpu(Box::new(trainer)), BackendInfo::gpu(adapter)))
+        };
+        let gpu = match choice {
             BackendChoice::Cpu => Err(BackendInfo::cpu_requested()),
-            BackendChoice::Gpu => Ok(GpuContext::new().await?),
+            BackendChoice::Gpu => Ok(on_gpu(GpuContext::new().await?).await?),
             // Training on a software rasterizer is measured slower than on the CPU twin
             // (`bench --training` on lavapipe: 47 ms against 11 ms a step), so "auto" keeps
             // to the CPU there; "gpu" still trains on it, for the parity tests.
@@ -219,21 +226,18 @@ impl Session {
                     "software-adapter",
                     format!("{} is a software rasterizer, slower at training than the CPU path", ctx.adapter.name),
                 )),
-                Ok(ctx) => Ok(ctx),
-                Err(e @ (GpuError::NoAdapter(_) | GpuError::RequestDevice(_))) => {
-                    Err(BackendInfo::cpu(e.code(), e.to_string()))
-                }
+                // The same rule as the clinic's `engine::Backend::choose`.
+                Ok(ctx) => match on_gpu(ctx).await {
+                    Ok(gpu) => Ok(gpu),
+                    Err(e) if e.falls_back_under_auto() => Err(BackendInfo::cpu(e.code(), e.to_string())),
+                    Err(e) => return Err(e),
+                },
+                Err(e) if e.falls_back_under_auto() => Err(BackendInfo::cpu(e.code(), e.to_string())),
                 Err(e) => return Err(e),
             },
         };
-        let (runner, backend) = match context {
-            Ok(ctx) => {
-                let ctx = Rc::new(ctx);
-                let adapter = ctx.adapter.clone();
-                let routing = training_routing(&config.routing, &spec);
-                let trainer = GpuModel::new(ctx, &weights, spec, routing, total).await?;
-                (Runner::Gpu(Box::new(trainer)), BackendInfo::gpu(adapter))
-            }
+        let (runner, backend) = match gpu {
+            Ok(gpu) => gpu,
             Err(info) => (Runner::Cpu(Box::new(Trainer::new(weights, spec, total))), info),
         };
         Ok(Self::assemble(runner, config, spec, backend, data, options))
