@@ -287,16 +287,19 @@ export const TRAIN_EXPERTS = [2, 16];
 
 /**
  * One click each (the visitor's other settings are replaced by the defaults plus these).
- * "Without the manager" and "with" differ only in balancing, and both route top-1: with
- * one doctor per patient a doctor nobody picks gets no gradient at all, so collapse shows
- * in a few seconds. Measured on seeds 1-8 (runs of 150 and of 200 steps, the schedule as
- * long as the run): without the manager some doctor ends under a quarter of the mean load
- * on 7 of 8 seeds (seed 6 stays at 0.34-0.42); with it every doctor stays within
- * 0.88-1.16x the mean at 200 steps. Top-2 needs most of the 600-step run to collapse.
+ * "Without the manager" and "with" differ only in balancing. Both route as Switch does:
+ * one doctor per patient with the gate its probability, so that the receptionist learns
+ * from the diagnosis too (Mixtral's top-1 renormalises that gate to 1, and its router
+ * would learn from the balance loss alone), and slots for everyone (capacity factor 8 =
+ * E: nobody is sent on), so that the balance is the lesson. Measured natively on seeds
+ * 1-8 (2026-12-02, runs of 200 steps, the schedule as long as the run): without the
+ * manager some doctor ends under a quarter of the mean load on 8 of 8 seeds (0.03 to
+ * 0.21), and at 600 steps at 0.00 on all 8; with it (alpha 0.3) every doctor stays within
+ * 0.57-1.52x the mean. At alpha 0.1 the pull of the diagnosis wins on some seeds (0.29x).
  */
 export const TRAIN_PRESETS = {
-  with_manager: { topK: 1, balance: 'aux' },
-  without_manager: { topK: 1, balance: 'none' },
+  with_manager: { router: 'switch', topK: 1, capacityFactor: 8, balance: 'aux', balanceStrength: 0.3 },
+  without_manager: { router: 'switch', topK: 1, capacityFactor: 8, balance: 'none' },
   deepseek: { balance: 'bias', balanceStrength: BALANCE_STRENGTH.bias },
   switch: { router: 'switch', topK: 1, capacityFactor: 1.25, expertKind: 'relu' },
 };
