@@ -42,6 +42,20 @@ export function numberFormatter(lang) {
   };
 }
 
+/**
+ * Shares as percentages with one decimal. Exactly 0 and 1 read "0%" and "100%"; a share
+ * near them is never rounded onto them ("99.98% of the time is travel" is not 100%).
+ */
+export function percentFormatter(lang) {
+  const format = numberFormatter(lang);
+  return (p) => {
+    if (p === 0 || p === 1) return `${format(100 * p, 0)}%`;
+    if (p > 0.9995) return `>${format(99.9, 1)}%`;
+    if (p > 0 && p < 0.0005) return `<${format(0.1, 1)}%`;
+    return `${format(100 * p, 1)}%`;
+  };
+}
+
 /** Large counts in compact form: 12.3k, 1.2M (1,2 mi in Portuguese). */
 export function compactFormatter(lang) {
   const format = new Intl.NumberFormat(lang, { notation: 'compact', maximumFractionDigits: 1 });

@@ -3,7 +3,7 @@
 // about the model: the wasm module routes, prices the network and trains; clinic.js,
 // busy.js, report.js, network.js and train.js draw.
 import init, { Clinic, Training, limits, networkPresets, routers } from './pkg/moe_clinic.js';
-import { compactFormatter, loadStrings, numberFormatter, translator } from './i18n.js';
+import { compactFormatter, loadStrings, numberFormatter, percentFormatter, translator } from './i18n.js';
 import { el } from './dom.js';
 import {
   COMPACT_EMBED,
@@ -749,7 +749,7 @@ async function boot() {
     t,
     format: numberFormatter(query.lang),
     compact: compactFormatter(query.lang),
-    percent: (p) => `${numberFormatter(query.lang)(100 * p, p >= 0.995 || p < 0.005 ? 0 : 1)}%`,
+    percent: percentFormatter(query.lang),
   };
   applyStaticStrings();
   if (!query.embed) $('settings').open = WIDE.matches;

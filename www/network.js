@@ -12,8 +12,9 @@ import { NO_LINK, fitNetwork, networkOptions } from './state.js';
 const DIAGRAM_H = { wide: 250, narrow: 290 };
 const NARROW = 520;
 
-/** Seconds in the unit that reads best: ns, µs, ms or s, two or three significant digits. */
+/** Seconds in the unit that reads best: ns, µs, ms or s, to three significant digits. */
 export function formatSeconds(seconds, format) {
+  if (seconds === 0) return `${format(0, 0)} s`;
   const units = [
     [1, 's'],
     [1e-3, 'ms'],
@@ -21,9 +22,11 @@ export function formatSeconds(seconds, format) {
     [1e-9, 'ns'],
     [1e-12, 'ps'],
   ];
-  const [size, unit] = units.find(([s]) => Math.abs(seconds) >= s) ?? units.at(-1);
-  const value = seconds / size;
-  return `${format(value, value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${unit}`;
+  // Rounded before the unit is chosen: 999.6 µs reads 1.00 ms, not "1,000 µs".
+  const rounded = Number(seconds.toPrecision(3));
+  const [size, unit] = units.find(([s]) => Math.abs(rounded) >= s) ?? units.at(-1);
+  const value = rounded / size;
+  return `${format(value, Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2)} ${unit}`;
 }
 
 /** Bytes in decimal units (as link speeds are given): B, kB, MB, GB. */
@@ -33,9 +36,11 @@ export function formatBytes(bytes, format) {
     [1e6, 'MB'],
     [1e3, 'kB'],
   ];
-  const found = units.find(([s]) => bytes >= s);
+  // Rounded before the unit is chosen: 999,950 B reads 1.0 MB, not "1,000 kB".
+  const rounded = bytes >= 1e3 ? Number(bytes.toPrecision(3)) : bytes;
+  const found = units.find(([s]) => rounded >= s);
   if (!found) return `${format(bytes, 0)} B`;
-  const value = bytes / found[0];
+  const value = rounded / found[0];
   return `${format(value, value >= 100 ? 0 : 1)} ${found[1]}`;
 }
 

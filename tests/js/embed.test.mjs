@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { embedSnippet } from '../../www/embed.js';
-import { translate, translator } from '../../www/i18n.js';
+import { percentFormatter, translate, translator } from '../../www/i18n.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const strings = (lang) => JSON.parse(readFileSync(join(root, 'www', 'i18n', `${lang}.json`), 'utf8'));
@@ -37,6 +37,19 @@ test('the snippet: an iframe for the state, scene and language, and the height s
   assert.match(code, /frames\[i\]\.contentWindow === e\.source/);
   const plain = embedSnippet({ page: 'https://example.org/moe/', lang: 'en', scene: null, fragment: '#m=mixtral-8', title: 't', linkText: 'l' });
   assert.ok(!plain.includes('scene='), 'no scene: the compact embed');
+});
+
+test('percentages never round a share onto 0% or 100%', () => {
+  const en = percentFormatter('en');
+  const pt = percentFormatter('pt-BR');
+  assert.equal(en(1), '100%');
+  assert.equal(en(0), '0%');
+  assert.equal(en(0.9998), '>99.9%', '99.98% of the time is not all of it');
+  assert.equal(en(0.9994), '99.9%');
+  assert.equal(en(0.0004), '<0.1%');
+  assert.equal(en(0.004), '0.4%');
+  assert.equal(en(0.25), '25.0%');
+  assert.equal(pt(0.637), '63,7%');
 });
 
 test('plurals follow Intl.PluralRules in both languages', () => {

@@ -142,7 +142,9 @@ test('seconds and bytes in readable units', () => {
   assert.equal(formatSeconds(6.0015e-6, format), '6.00 µs');
   assert.equal(formatSeconds(7.1e-11, format), '71.0 ps');
   assert.equal(formatSeconds(0.049, format), '49.0 ms');
-  assert.equal(formatSeconds(0, format), '0.00 ps');
+  assert.equal(formatSeconds(0, format), '0 s', 'nothing to wait for, not "0.00 ps"');
+  assert.equal(formatSeconds(999.6e-6, format), '1.00 ms', 'the unit chosen after rounding');
+  assert.equal(formatBytes(999_950, format), '1.0 MB');
   assert.equal(formatBytes(816, format), '816 B');
   assert.equal(formatBytes(279_000, format), '279 kB');
   assert.equal(formatBytes(1_632, format), '1.6 kB');
