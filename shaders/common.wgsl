@@ -67,6 +67,8 @@ const CLASSES: u32 = 4u;
 const ADAM_BETA1: f32 = 0.9;
 const ADAM_BETA2: f32 = 0.999;
 const ADAM_EPSILON: f32 = 1e-8;
+// The largest selection bias either way. Keep in sync with moe::weights::MAX_SELECTION_BIAS.
+const MAX_SELECTION_BIAS: f32 = 60.0;
 
 // Tokens of the sentence from `start` to `end`, at least 1 (as clinic::Segments::len_of).
 fn sentence_length(start: u32, end: u32) -> f32 {

@@ -99,3 +99,39 @@ fn bindings_match_the_kernel_table() {
         }
     }
 }
+
+/// The constants common.wgsl mirrors from Rust ("Keep in sync with ..."), read from naga's
+/// module of common.wgsl itself, so that a value changed on one side only fails here.
+#[test]
+fn common_constants_mirror_rust() {
+    use moe_clinic::model::{clinic, train};
+    use moe_clinic::moe::{reference, weights};
+    use naga::{Expression, Literal};
+    // common.wgsl reads each kernel's `params`, so it is parsed as a kernel's prelude.
+    let kernel = kernels::training().next().expect("a kernel");
+    assert!(kernel.source().starts_with(COMMON));
+    let module = parse(&kernel);
+    let value = |name: &str| {
+        let (_, constant) = module
+            .constants
+            .iter()
+            .find(|(_, c)| c.name.as_deref() == Some(name))
+            .unwrap_or_else(|| panic!("common.wgsl has no const {name}"));
+        match module.global_expressions[constant.init] {
+            Expression::Literal(Literal::U32(v)) => v as f64,
+            Expression::Literal(Literal::F32(v)) => v as f64,
+            ref other => panic!("{name} is not a literal: {other:?}"),
+        }
+    };
+    for (name, rust) in [
+        ("ROW_BLOCK", reference::ROW_BLOCK as f64),
+        ("CLASSES", clinic::CLASSES as f64),
+        ("ADAM_BETA1", train::BETA1 as f64),
+        ("ADAM_BETA2", train::BETA2 as f64),
+        ("ADAM_EPSILON", train::EPSILON as f64),
+        ("MAX_SELECTION_BIAS", weights::MAX_SELECTION_BIAS as f64),
+        ("WORKGROUP", kernels::WORKGROUP as f64),
+    ] {
+        assert_eq!(value(name), rust, "{name}: common.wgsl and Rust disagree");
+    }
+}

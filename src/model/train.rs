@@ -17,6 +17,7 @@ use super::clinic::{
 use super::labels::{Lang, Specialty};
 use crate::moe::backward::{BalancePull, LayerBackward, LayerGrads, backward, z_loss};
 use crate::moe::reference::{LayerRun, logsumexp};
+use crate::moe::weights::MAX_SELECTION_BIAS;
 use crate::moe::{Capacity, Routing, reference};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
@@ -264,6 +265,13 @@ pub fn update_selection_bias(bias: &mut [f32], demand: &[u32], gamma: f32) {
             0.0
         };
     }
+    // Only the differences between biases change a choice, so they are recentred on zero,
+    // and kept within what a model file may hold: however long the run, its weights stay
+    // loadable and exp(bias) finite.
+    let centre = bias.iter().sum::<f32>() / bias.len().max(1) as f32;
+    for b in bias.iter_mut() {
+        *b = (*b - centre).clamp(-MAX_SELECTION_BIAS, MAX_SELECTION_BIAS);
+    }
 }
 
 /// A model being trained, one batch at a time.
@@ -452,4 +460,26 @@ pub fn infer(weights: &ClinicWeights, routing: &Routing, ids: &[u32]) -> (LayerR
     };
     let forward = forward(weights, routing, &batch);
     (forward.run, forward.head.probs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_selection_bias_is_recentred_and_bounded() {
+        // Expert 0 idle, the others busy: it gains gamma, they lose it, and the biases are
+        // recentred; the differences, which are all a choice sees, are as without.
+        let mut bias = vec![0.0f32; 4];
+        update_selection_bias(&mut bias, &[0, 10, 10, 10], 0.1);
+        assert!((bias[0] - 0.15).abs() < 1e-6 && bias[1..].iter().all(|b| (b + 0.05).abs() < 1e-6), "{bias:?}");
+        assert!(bias.iter().sum::<f32>().abs() < 1e-6);
+        // However long the run, within what a model file may hold.
+        for _ in 0..1000 {
+            update_selection_bias(&mut bias, &[0, 10, 10, 10], 1.0);
+        }
+        assert!(bias.iter().all(|b| b.abs() <= MAX_SELECTION_BIAS), "{bias:?}");
+        assert_eq!(bias[0], MAX_SELECTION_BIAS);
+        assert!(bias[1..].iter().all(|&b| b < bias[0]));
+    }
 }

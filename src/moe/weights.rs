@@ -8,6 +8,10 @@ use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
+/// The largest selection bias (DeepSeek-V3's balancing) a layer holds, either sign: exp of
+/// it stays far inside f32. Training keeps its biases within it. Mirrored in common.wgsl.
+pub const MAX_SELECTION_BIAS: f32 = 60.0;
+
 /// A checkpoint convention: tensor names, the expert kind and the router it implies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -163,8 +167,10 @@ impl LayerWeights {
             )));
         }
         // Bounded so that exp(bias) stays a finite f32 with room to spare.
-        if let Some(b) = self.selection_bias.iter().find(|b| !(b.is_finite() && b.abs() <= 60.0)) {
-            return Err(MoeError::Config(format!("a selection bias of {b} is outside -60..60")));
+        if let Some(b) = self.selection_bias.iter().find(|b| !(b.is_finite() && b.abs() <= MAX_SELECTION_BIAS)) {
+            return Err(MoeError::Config(format!(
+                "a selection bias of {b} is outside -{MAX_SELECTION_BIAS}..{MAX_SELECTION_BIAS}"
+            )));
         }
         Ok(())
     }
