@@ -2,7 +2,8 @@
 // with their gates, then one slot per shared expert with gate 1. One thread per token.
 // Top-k routers take k; dense takes all E; expert-choice takes the experts that took it.
 // With DeepSeek-V3's balancing bias, the token-choice routers rank by p * exp(bias)
-// (`selection`, computed on the host) and still gate by p.
+// (`selection`: from the host as loaded, from balance_bias.wgsl while training) and
+// still gate by p.
 // CPU twin: reference::router_select.
 
 @group(0) @binding(0) var<uniform> params: Params;

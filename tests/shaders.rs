@@ -110,7 +110,7 @@ fn common_constants_mirror_rust() {
     // common.wgsl reads each kernel's `params`, so it is parsed as a kernel's prelude.
     let kernel = kernels::training().next().expect("a kernel");
     assert!(kernel.source().starts_with(COMMON));
-    let module = parse(&kernel);
+    let module = parse(kernel);
     let value = |name: &str| {
         let (_, constant) = module
             .constants

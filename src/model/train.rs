@@ -226,7 +226,8 @@ pub const EPSILON: f32 = 1e-8;
 
 /// The learning rate at `step` (1-based) of `total`: a cosine from the peak to a tenth.
 pub fn learning_rate(peak: f32, step: usize, total: usize) -> f32 {
-    let progress = step as f32 / total.max(1) as f32;
+    // Steps past the schedule's length (a run asked to go on) stay at the floor.
+    let progress = (step as f32 / total.max(1) as f32).min(1.0);
     peak * (0.1 + 0.9 * 0.5 * (1.0 + (std::f32::consts::PI * progress).cos()))
 }
 
@@ -465,6 +466,14 @@ pub fn infer(weights: &ClinicWeights, routing: &Routing, ids: &[u32]) -> (LayerR
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_learning_rate_falls_to_a_tenth_and_stays_there() {
+        assert_eq!(learning_rate(1.0, 0, 100), 1.0);
+        assert!((learning_rate(1.0, 100, 100) - 0.1).abs() < 1e-6);
+        assert_eq!(learning_rate(1.0, 150, 100), learning_rate(1.0, 100, 100), "past the end: the floor");
+        assert_eq!(learning_rate(1.0, 200, 100), learning_rate(1.0, 100, 100));
+    }
 
     #[test]
     fn the_selection_bias_is_recentred_and_bounded() {

@@ -136,7 +136,11 @@ impl LayerWeights {
 
     /// exp(bias) per expert, or empty: choosing by p_e * exp(b_e) ranks the experts as
     /// logit_e + b_e does (softmax is monotonic), without a logarithm of a tiny p. Computed
-    /// once on the host, so that the CPU and the GPU rank with the same numbers.
+    /// on the host for a model as loaded, so that the CPU and the GPU rank it with the same
+    /// numbers. While training on the GPU, `balance_bias.wgsl` recomputes them after each
+    /// update with WGSL's `exp`, which may differ from Rust's by an ulp: one step still
+    /// matches the CPU exactly (its choices come before its update), a whole run drifts as
+    /// floats do.
     pub fn selection_multipliers(&self) -> Vec<f32> {
         self.selection_bias.iter().map(|b| b.exp()).collect()
     }
