@@ -180,6 +180,8 @@ describe('the hospitals view', () => {
       await page.locator('[data-part=network]').screenshot({ path: join(screenshots, `network-nvlink-${lang}.png`) });
       // The table alternative holds the heatmap's numbers.
       await page.locator('[data-testid=net-traffic-table]').locator('xpath=ancestor::details/summary').click();
+      // Tables are built when opened (the details' toggle event, a task after the click).
+      await page.getByTestId('net-traffic-table').locator('tbody tr').first().waitFor();
       const rows = await page.getByTestId('net-traffic-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => Number(td.textContent))));
       assert.deepEqual(rows, nvlink.traffic);
       assert.ok(await page.getByTestId('net-traffic-table').isVisible());

@@ -272,6 +272,8 @@ describe('on WebGPU (SwiftShader)', () => {
       const { page } = await open(browser, '/', { colorScheme, reducedMotion: 'reduce' });
       await page.addScriptTag({ path: join(root, 'node_modules', 'axe-core', 'axe.min.js') });
       await page.locator('#table-details summary').click();
+      // The table is built when opened (its toggle event, a task after the click): scanned built.
+      await page.locator('#table tr').first().waitFor();
       const results = await page.evaluate(() =>
         window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] }),
       );

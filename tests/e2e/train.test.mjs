@@ -291,6 +291,8 @@ describe('train the receptionist', () => {
     assert.equal(result.error, undefined, result.error);
     assert.match(await page.getByTestId('train-status').textContent(), /Passo 30 de 30 · .*passos\/s · acurácia de teste \d+,\d%/);
     for (const summary of await page.locator('[data-part=network] details > summary, [data-testid=train-table] > summary').all()) await summary.click();
+    // Each table is built when opened (its toggle event, a task after the click): scanned built.
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-part=network] details[open], [data-testid=train-table][open]')].every((d) => d.querySelector('table tr')));
     await page.addScriptTag({ path: join(root, 'node_modules', 'axe-core', 'axe.min.js') });
     for (const colorScheme of ['light', 'dark']) {
       await page.emulateMedia({ colorScheme });
