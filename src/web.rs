@@ -118,8 +118,6 @@ fn parse_options<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, F
     serde_json::from_value(json).map_err(|e| bad_options(format!("{what}: {e}")))
 }
 
-/// A token count from JavaScript: a number is a double, and a plain `usize` parameter would
-/// wrap 2**32 + 1 to 1 on wasm32 without a word.
 fn invalid_input(message: &str) -> FacadeError {
     FacadeError(coded_error("invalid-input", message, None))
 }
@@ -134,6 +132,8 @@ fn input_floats(x: &JsValue) -> Result<Vec<f32>, FacadeError> {
         .map_err(|_| invalid_input("x must be a Float32Array or an array of numbers"))
 }
 
+/// A token count from JavaScript: a number is a double, and a plain `usize` parameter would
+/// wrap 2**32 + 1 to 1 on wasm32 without a word.
 fn token_count(tokens: f64) -> Result<usize, FacadeError> {
     if !(tokens.is_finite() && tokens >= 0.0 && tokens.fract() == 0.0 && tokens <= u32::MAX as f64) {
         return Err(invalid_input(&format!("tokens must be a whole number from 0 to {}, not {tokens}", u32::MAX)));
@@ -229,12 +229,12 @@ impl WebEngine {
 
     /// `{kind: "gpu" | "cpu", adapter: {name, vendor, architecture, backend, device_type} | null, reason, reason_code}`.
     pub fn backend(&self) -> Result<JsValue, JsValue> {
-        Ok(to_js(&peek(&self.inner, "the engine is busy with a run")?.backend())?)
+        Ok(to_js(&peek(&self.inner, ENGINE_BUSY)?.backend())?)
     }
 
     /// `{d_model, d_ff, num_experts, expert_kind, router_bias, shared_experts}`.
     pub fn architecture(&self) -> Result<JsValue, JsValue> {
-        Ok(to_js(&peek(&self.inner, "the engine is busy with a run")?.weights().arch)?)
+        Ok(to_js(&peek(&self.inner, ENGINE_BUSY)?.weights().arch)?)
     }
 
     /// Runs the layer on `x` (`tokens` x d_model floats) and resolves to the trace;
@@ -253,7 +253,7 @@ async fn run(inner: Rc<RefCell<Inner>>, x: JsValue, tokens: f64, routing: JsValu
     let x = input_floats(&x)?;
     let tokens = token_count(tokens)?;
     let request: RoutingRequest = parse_options(routing, "routing options")?;
-    let mut engine = inner.try_borrow_mut().map_err(|_| busy("the engine is busy with another run"))?;
+    let mut engine = inner.try_borrow_mut().map_err(|_| busy(ENGINE_BUSY))?;
     let routing = request.resolve(&engine.weights().arch, None)?;
     let trace = engine.forward(&routing, &x, tokens).await?;
     trace_to_js(&trace, None)
@@ -263,6 +263,7 @@ fn busy(what: &str) -> FacadeError {
     FacadeError(coded_error("busy", &format!("{what}; await the previous one"), None))
 }
 
+const ENGINE_BUSY: &str = "the engine is busy with another run";
 const CLINIC_BUSY: &str = "the clinic is busy with another text";
 const TRAINING_BUSY: &str = "the training is busy";
 
