@@ -218,6 +218,20 @@ impl GpuContext {
         Ok(bytes)
     }
 
+    /// `read_buffer`, with a lost device reported as the loss (which callers recover from):
+    /// on a lost device the readback fails first, and a fault wgpu raised meanwhile is
+    /// reported even where the bytes arrived.
+    pub async fn read_back(&self, buffer: &wgpu::Buffer, size: u64) -> Result<Vec<u8>> {
+        let bytes = match self.read_buffer(buffer, size).await {
+            Ok(bytes) => bytes,
+            Err(e) => return Err(self.take_fault().unwrap_or(e)),
+        };
+        if let Some(fault) = self.take_fault() {
+            return Err(fault);
+        }
+        Ok(bytes)
+    }
+
     /// How many times results were read back from this device.
     pub fn readbacks(&self) -> usize {
         self.readbacks.load(Ordering::Relaxed)

@@ -6,7 +6,9 @@
 use super::context::GpuContext;
 use super::error::Result;
 use super::kernels::{self, Buf, ExpertTable, GridSizes, Kernel, MAX_GROUPS, Override, Params, STAGES};
-use super::program::{Buffers, ErrorScopes, Limits, Program, Timestamps, staging_buffer, storage_buffer, storage_init};
+use super::program::{
+    Buffers, ErrorScopes, Limits, Program, Timestamps, params_buffer, staging_buffer, storage_buffer, storage_init,
+};
 use crate::moe::reference::{self, Dims, LayerRun, ROW_BLOCK, UNLIMITED, check_forward, seat_limit};
 use crate::moe::trace::{BackendInfo, RoutingOutputs, StageTime, Timings};
 use crate::moe::{Architecture, ExpertKind, LayerWeights, RouterKind, Routing, Trace};
@@ -64,15 +66,7 @@ impl GpuLayer {
         buffers.set(Buf::W1, upload(Buf::W1, &pad_stack(&weights.w1, n, ff, d, ffp, dp)));
         buffers.set(Buf::W3, upload(Buf::W3, &pad_stack(w3, n, ff, d, ffp, dp)));
         buffers.set(Buf::W2, upload(Buf::W2, &pad_stack(&weights.w2, n, d, ff, dp, ffp)));
-        buffers.set(
-            Buf::Params,
-            ctx.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(Buf::Params.name()),
-                size: size_of::<Params>() as u64,
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            }),
-        );
+        buffers.set(Buf::Params, params_buffer(&ctx.device));
         let timestamps = Timestamps::new(&ctx, STAGES.len());
         let program = Program::new(&ctx, kernels::all(), |o| match o {
             Override::ExpertKind => arch.expert_kind.code(),
@@ -211,14 +205,7 @@ impl GpuLayer {
         queue.submit(Some(encoder.finish()));
         scope.pop().await?;
 
-        // A lost device fails the readback; report the loss, which the engine recovers from.
-        let bytes = match self.ctx.read_buffer(staging, layout.total).await {
-            Ok(bytes) => bytes,
-            Err(e) => return Err(self.ctx.take_fault().unwrap_or(e)),
-        };
-        if let Some(fault) = self.ctx.take_fault() {
-            return Err(fault);
-        }
+        let bytes = self.ctx.read_back(staging, layout.total).await?;
         Ok(Some((bytes, layout, dims)))
     }
 

@@ -16,7 +16,9 @@ use super::context::GpuContext;
 use super::error::{GpuError, Result};
 use super::kernels::{self, Buf, GridSizes, Kernel, MODEL_FORWARD, Override, Params, TRAINING_STAGES};
 use super::layer::{Clock, Readback, Readout, WORK_BUFFERS, layer_params, trace_from, work_bytes};
-use super::program::{Buffers, ErrorScopes, Limits, Program, Timestamps, View, staging_buffer, storage_buffer};
+use super::program::{
+    Buffers, ErrorScopes, Limits, Program, Timestamps, View, params_buffer, staging_buffer, storage_buffer,
+};
 use crate::model::clinic::{CLASSES, ClinicConfig, ClinicWeights};
 use crate::model::labels::Lang;
 use crate::model::train::{BETA1, BETA2, Balance, Batch, StepReport, TrainSpec, decays, learning_rate};
@@ -246,15 +248,7 @@ impl GpuModel {
         buffers.set(Buf::SelectionBias, init_f32("selection_bias", &bias));
         buffers.set(Buf::Selection, init_f32("selection", if multipliers.is_empty() { &[1.0] } else { &multipliers }));
         debug_assert!(multipliers.is_empty() || multipliers.len() == experts);
-        buffers.set(
-            Buf::Params,
-            device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(Buf::Params.name()),
-                size: size_of::<Params>() as u64,
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            }),
-        );
+        buffers.set(Buf::Params, params_buffer(device));
         buffers.set(Buf::ByIdStart, storage_buffer(device, "by_id_start", (config.vocab_size + 1) * 4));
         buffers.set(Buf::Metrics, storage_buffer(device, "step_metrics", METRICS * 4));
         let program = Program::new(&ctx, kernels_of(trains), |o| match o {
@@ -438,14 +432,7 @@ impl GpuModel {
         layout.copy(&mut encoder, &self.buffers, &staging, self.timestamps.as_ref());
         queue.submit(Some(encoder.finish()));
         scope.pop().await.map_err(|e| self.ctx.lost_or(e))?;
-        // A lost device fails the readback; report the loss, which the triage recovers from.
-        let bytes = match self.ctx.read_buffer(&staging, layout.total).await {
-            Ok(bytes) => bytes,
-            Err(e) => return Err(self.ctx.take_fault().unwrap_or(e)),
-        };
-        if let Some(fault) = self.ctx.take_fault() {
-            return Err(fault);
-        }
+        let bytes = self.ctx.read_back(&staging, layout.total).await?;
         let probs = layout.f32s(&bytes, Buf::HeadProbs);
         let clock = Clock { start, timestamps: self.timestamps.as_ref(), stages };
         let trace = trace_from(&self.ctx, &arch, routing, &dims, Some((&bytes, &layout)), &clock)?;

@@ -5,7 +5,7 @@
 
 use super::context::{GpuContext, Pipeline};
 use super::error::{GpuError, Result};
-use super::kernels::{Buf, GridSizes, Kernel, Override};
+use super::kernels::{Buf, GridSizes, Kernel, Override, Params};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -246,6 +246,16 @@ pub fn storage_buffer(device: &wgpu::Device, label: &str, bytes: usize) -> wgpu:
         // Zero-sized bindings are invalid; 16 bytes is the smallest vec4.
         size: (bytes.max(16) as u64).div_ceil(16) * 16,
         usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+/// The uniform buffer every kernel reads its [`Params`] from, written before each submission.
+pub fn params_buffer(device: &wgpu::Device) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(Buf::Params.name()),
+        size: size_of::<Params>() as u64,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
     })
 }
