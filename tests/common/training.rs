@@ -232,10 +232,10 @@ pub async fn check_case(
     let run = &f.run;
     let (d, ff, t_count) = (8, 12, batch.segments.tokens());
     let rows = run.offsets.last().copied().unwrap_or(0) as usize;
-    let table: Vec<u32> = u32s(&read, Buf::ExpertTable, ExpertTable { experts: run.dims.total_experts }.entries());
-    let n = run.dims.total_experts;
+    let layout = ExpertTable { experts: run.dims.total_experts };
+    let table: Vec<u32> = u32s(&read, Buf::ExpertTable, layout.entries());
     let (demand, seated, offsets) =
-        (table[n + 1..2 * n + 1].to_vec(), table[2 * n + 1..].to_vec(), table[..n + 1].to_vec());
+        (table[layout.demand()].to_vec(), table[layout.seated()].to_vec(), table[layout.offsets()].to_vec());
     let gpu_grads = gpu.split(&read[&Buf::Grads]);
     let gpu_weights = gpu.split(&read[&Buf::Weights]);
     let gpu_m = gpu.split(&read[&Buf::Moment1]);
