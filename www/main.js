@@ -15,6 +15,7 @@ import {
   networkOptions,
   parseFragment,
   parseQuery,
+  routingNotes,
   routingOf,
   serializeFragment,
   takesCapacity,
@@ -392,11 +393,6 @@ function modelTitle(name) {
   return models.find((m) => m.name === name)?.title[query.lang] ?? name;
 }
 
-/** Why a control is off, in words built from the engine's rules (no rule is repeated here). */
-function routerList(predicate) {
-  return vocab.routers.filter(predicate).map((r) => t(`router_names.${r.name}`)).join(', ');
-}
-
 /** Reflects the state in the controls and the URL. */
 function syncControls() {
   const experts = config.moe.num_experts;
@@ -405,21 +401,17 @@ function syncControls() {
   $('router').value = state.router;
   $('router-note').textContent = t(`routers.${state.router}`);
   const routerName = t(`router_names.${state.router}`);
+  const notes = routingNotes(vocab, t, state.router, experts);
   const k = $('k');
   k.max = String(experts);
   k.value = String(state.k);
   k.disabled = fixesK(vocab, state.router);
-  const rule = vocab.byName.get(state.router).top_k;
-  $('k-why').textContent = !k.disabled
-    ? t('k_free', { count: experts })
-    : t(rule === 'one' ? 'k_fixed_one' : 'k_fixed_all', { router: routerName, routers: routerList((r) => r.top_k === 'free') });
+  $('k-why').textContent = notes.k;
   const capacity = $('capacity');
   capacity.value = String(state.capacityFactor);
   capacity.disabled = !takesCapacity(vocab, state.router);
   $('capacity-value').textContent = capacity.disabled ? t('capacity_off') : i18n.format(state.capacityFactor, 2);
-  $('capacity-why').textContent = capacity.disabled
-    ? t('capacity_none', { router: routerName, routers: routerList((r) => r.capacity !== 'none') })
-    : t('capacity_on');
+  $('capacity-why').textContent = notes.capacity;
   $('noise').value = String(state.noise);
   $('noise-value').textContent = i18n.format(state.noise, 1);
   $('differs').hidden = !differsFromTrained(state, config, vocab);

@@ -20,6 +20,25 @@ export function vocabulary(routers, limits) {
   return { routers, limits, byName: new Map(routers.map((r) => [r.name, r])) };
 }
 
+/**
+ * The notes beside k and the capacity factor under `router` with `experts` doctors: what
+ * each does, or why it is off and which routers turn it on. The clinic's settings and the
+ * training's show the same notes. `t` is the page's translator.
+ */
+export function routingNotes(vocab, t, router, experts) {
+  const routerName = t(`router_names.${router}`);
+  const names = (predicate) => vocab.routers.filter(predicate).map((r) => t(`router_names.${r.name}`)).join(', ');
+  const kRule = vocab.byName.get(router)?.top_k;
+  return {
+    k: fixesK(vocab, router)
+      ? t(kRule === 'one' ? 'k_fixed_one' : 'k_fixed_all', { router: routerName, routers: names((r) => r.top_k === 'free') })
+      : t('k_free', { count: experts }),
+    capacity: takesCapacity(vocab, router)
+      ? t('capacity_on')
+      : t('capacity_none', { router: routerName, routers: names((r) => r.capacity !== 'none') }),
+  };
+}
+
 /** Whether `router` takes a capacity (a factor the page shows and sends). */
 export function takesCapacity(vocab, router) {
   const rule = vocab.byName.get(router)?.capacity;

@@ -17,6 +17,7 @@ import {
   TRAIN_PRESETS,
   fitK,
   fixesK,
+  routingNotes,
   takesCapacity,
   trainingOptions,
   trainingSettings,
@@ -158,14 +159,11 @@ export class TrainingView {
     p.topK.max = String(s.experts);
     p.topK.disabled = fixesK(vocab, s.router);
     p.topK.value = String(fitK(vocab, s.router, s.topK, s.experts));
-    p.whys.topK.textContent = p.topK.disabled
-      ? t(rule.top_k === 'one' ? 'k_fixed_one' : 'k_fixed_all', { router: routerName, routers: this.routerList((r) => r.top_k === 'free') })
-      : t('k_free', { count: s.experts });
+    const notes = routingNotes(vocab, t, s.router, s.experts);
+    p.whys.topK.textContent = notes.k;
     p.capacityFactor.value = String(s.capacityFactor);
     p.capacityFactor.disabled = !takesCapacity(vocab, s.router);
-    p.whys.capacityFactor.textContent = p.capacityFactor.disabled
-      ? t('capacity_none', { router: routerName, routers: this.routerList((r) => r.capacity !== 'none') })
-      : t('capacity_on');
+    p.whys.capacityFactor.textContent = notes.capacity;
     p.expertKind.value = s.expertKind;
     p.shared.checked = s.shared;
     p.balance.value = s.balance;
@@ -190,14 +188,6 @@ export class TrainingView {
     }
     p.presetText.textContent = active ? t(`train_preset_hints.${active}`) : t('train_preset_none');
     p.settingsNow.textContent = `${active ? t(`train_presets.${active}`) : routerName} · ${t('train_now', { experts: s.experts, k: fitK(vocab, s.router, s.topK, s.experts) })}`;
-  }
-
-  routerList(predicate) {
-    return this.hooks
-      .vocab()
-      .routers.filter(predicate)
-      .map((r) => this.i18n.t(`router_names.${r.name}`))
-      .join(', ');
   }
 
   /** A preset is the experiment; how long it runs (and its seed) is the visitor's to change. */

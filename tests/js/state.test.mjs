@@ -15,6 +15,7 @@ import {
   fitState,
   parseFragment,
   parseQuery,
+  routingNotes,
   routingOf,
   serializeFragment,
   trainedState,
@@ -54,6 +55,19 @@ test('k follows each router\'s rule', () => {
   assert.equal(fitK(vocab, 'token-choice', 0, 8), 1);
   assert.deepEqual(fitState({ router: 'switch', k: 3 }, mixtral, vocab), { state: { router: 'switch', k: 1 }, adjusted: true });
   assert.deepEqual(fitState({ router: 'mixtral', k: 2 }, mixtral, vocab).adjusted, false);
+});
+
+test('the notes beside k and the capacity name the routers that turn a control on', () => {
+  const t = (key, vars = {}) => `${key}${Object.keys(vars).length ? ` ${JSON.stringify(vars)}` : ''}`;
+  assert.deepEqual(routingNotes(vocab, t, 'switch', 8), {
+    k: 'k_fixed_one {"router":"router_names.switch","routers":"router_names.mixtral, router_names.token-choice, router_names.expert-choice"}',
+    capacity: 'capacity_on',
+  });
+  assert.deepEqual(routingNotes(vocab, t, 'mixtral', 8), {
+    k: 'k_free {"count":8}',
+    capacity: 'capacity_none {"router":"router_names.mixtral","routers":"router_names.switch, router_names.token-choice, router_names.expert-choice"}',
+  });
+  assert.match(routingNotes(vocab, t, 'dense', 4).k, /^k_fixed_all /);
 });
 
 test('the fragment round-trips through the one table', () => {
