@@ -263,6 +263,33 @@ fn busy(what: &str) -> FacadeError {
     FacadeError(coded_error("busy", &format!("{what}; await the previous one"), None))
 }
 
+/// `options[key]` as bytes: a Uint8Array, else `why` as a coded error.
+fn bytes_option(options: &JsValue, key: &str, why: &str) -> Result<Vec<u8>, FacadeError> {
+    Reflect::get(options, &key.into())
+        .ok()
+        .and_then(|value| value.dyn_into::<Uint8Array>().ok())
+        .map(|bytes| bytes.to_vec())
+        .ok_or_else(|| bad_options(why))
+}
+
+/// `options.tokenizer`: the text of tokenizer.json (`Clinic.create`, `Training.create`).
+fn tokenizer_option(options: &JsValue) -> Result<String, FacadeError> {
+    Reflect::get(options, &"tokenizer".into())
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(|| bad_options("options.tokenizer must be the text of tokenizer.json"))
+}
+
+/// `options.backend`: "auto" (also when left out), "webgpu" (or "gpu") or "cpu".
+fn backend_option(options: &JsValue) -> Result<BackendChoice, FacadeError> {
+    let backend = Reflect::get(options, &"backend".into()).unwrap_or(JsValue::UNDEFINED);
+    match (backend.is_undefined() || backend.is_null(), backend.as_string()) {
+        (true, _) => Ok(BackendChoice::Auto),
+        (false, Some(name)) => Ok(name.parse()?),
+        (false, None) => Err(bad_options("options.backend must be \"auto\", \"webgpu\" or \"cpu\"")),
+    }
+}
+
 const ENGINE_BUSY: &str = "the engine is busy with another run";
 const CLINIC_BUSY: &str = "the clinic is busy with another text";
 const TRAINING_BUSY: &str = "the training is busy";
@@ -323,22 +350,9 @@ impl Clinic {
             ))
             .into());
         }
-        let model = Reflect::get(&options, &"model".into())
-            .ok()
-            .and_then(|m| m.dyn_into::<Uint8Array>().ok())
-            .ok_or_else(|| bad_options("options.model must be a Uint8Array of the model's safetensors"))?
-            .to_vec();
-        let tokenizer = Reflect::get(&options, &"tokenizer".into())
-            .ok()
-            .and_then(|t| t.as_string())
-            .ok_or_else(|| bad_options("options.tokenizer must be the text of tokenizer.json"))?;
-        let backend = Reflect::get(&options, &"backend".into()).unwrap_or(JsValue::UNDEFINED);
-        let backend = match (backend.is_undefined() || backend.is_null(), backend.as_string()) {
-            (true, _) => "auto".to_string(),
-            (false, Some(name)) => name,
-            (false, None) => return Err(bad_options("options.backend must be \"auto\", \"webgpu\" or \"cpu\"").into()),
-        };
-        let choice: BackendChoice = backend.parse().map_err(FacadeError::from)?;
+        let model = bytes_option(&options, "model", "options.model must be a Uint8Array of the model's safetensors")?;
+        let tokenizer = tokenizer_option(&options)?;
+        let choice = backend_option(&options)?;
         let triage = Triage::new(&model, &tokenizer, choice).await.map_err(FacadeError::from)?;
         Ok(Clinic { inner: Rc::new(RefCell::new(triage)), last: Rc::new(RefCell::new(None)) })
     }
@@ -533,25 +547,10 @@ impl Training {
             ))
             .into());
         }
-        let dataset = Reflect::get(&options, &"dataset".into())
-            .ok()
-            .and_then(|d| d.dyn_into::<Uint8Array>().ok())
-            .ok_or_else(|| bad_options("options.dataset must be a Uint8Array of dataset.safetensors"))?
-            .to_vec();
-        let tokenizer = Reflect::get(&options, &"tokenizer".into())
-            .ok()
-            .and_then(|t| t.as_string())
-            .ok_or_else(|| bad_options("options.tokenizer must be the text of tokenizer.json"))?;
-        let tokenizer = Tokenizer::from_json(&tokenizer).map_err(|e| FacadeError::from(TriageError::from(e)))?;
-        let backend = Reflect::get(&options, &"backend".into()).unwrap_or(JsValue::UNDEFINED);
-        let backend = match (backend.is_undefined() || backend.is_null(), backend.as_string()) {
-            (true, _) => "auto".to_string(),
-            (false, Some(name)) => name,
-            (false, None) => {
-                return Err(bad_options("options.backend must be \"auto\", \"webgpu\" or \"cpu\"").into());
-            }
-        };
-        let choice: BackendChoice = backend.parse().map_err(FacadeError::from)?;
+        let dataset = bytes_option(&options, "dataset", "options.dataset must be a Uint8Array of dataset.safetensors")?;
+        let tokenizer =
+            Tokenizer::from_json(&tokenizer_option(&options)?).map_err(|e| FacadeError::from(TriageError::from(e)))?;
+        let choice = backend_option(&options)?;
         let run: RunOptions =
             parse_options(Reflect::get(&options, &"options".into()).unwrap_or(JsValue::UNDEFINED), "training options")?;
         let vocab = tokenizer.vocab_size();
