@@ -212,6 +212,14 @@ async function createClinic(bytes) {
   }
 }
 
+/**
+ * What the page keeps of a new clinic, read while nothing routes on it yet (a routing in
+ * flight makes it answer "busy").
+ */
+function entryOf(instance, modelCard) {
+  return { clinic: instance, card: modelCard, config: instance.config(), backend: instance.backend() };
+}
+
 /** Creates (once) the clinic for a model, with its card. */
 async function clinicFor(name) {
   if (!clinics.has(name)) {
@@ -222,9 +230,7 @@ async function clinicFor(name) {
         fetchChecked(`models/${entry.weights}`, 'bytes'),
         fetchChecked(`models/${entry.card}`, 'json'),
       ]);
-      const instance = await createClinic(bytes);
-      // Read while nothing routes on it (a routing in flight makes it answer "busy").
-      return { clinic: instance, card: modelCard, config: instance.config(), backend: instance.backend() };
+      return entryOf(await createClinic(bytes), modelCard);
     })();
     clinics.set(name, loading);
     loading.catch(() => clinics.delete(name));
@@ -296,7 +302,7 @@ async function installModel(name, bytes, modelCard, title) {
   const fits = modelCard ? cardFits(modelCard, modelConfig) : false;
   const previous = clinics.get(name);
   // Without a card the doctors have no derived label yet: they are drawn unnamed.
-  clinics.set(name, Promise.resolve({ clinic: instance, card: fits ? modelCard : { experts: [] }, config: modelConfig, backend: instance.backend() }));
+  clinics.set(name, Promise.resolve(entryOf(instance, fits ? modelCard : { experts: [] })));
   const row = { name, local: true, title: { [query.lang]: title } };
   const index = models.findIndex((m) => m.name === name);
   if (index >= 0) models[index] = row;
